@@ -1,0 +1,11 @@
+//! posture: an endpoint security posture scanner.
+//!
+//! The flow is one way: a [`target::Target`] gives access to a host or a root
+//! filesystem; [`facts::Facts`] turns what it finds into typed, lazily computed,
+//! shared views; the [`engine`] evaluates a [`policy::Policy`] against those facts
+//! in parallel; the result is a [`report::Report`] that renderers turn into text.
+
+pub mod diag;
+pub mod facts;
+pub mod policy;
+pub mod target;

@@ -1,0 +1,1271 @@
+//! Decoding policy files from the YAML tree, collecting every problem.
+
+use super::yaml::{self, Node, NodeKind, Typed};
+use super::*;
+use crate::diag::Diagnostic;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// Everything wrong with one or more policy files.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", render(.diagnostics))]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn render(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Policy files larger than this are refused: no real policy comes close.
+const MAX_POLICY_BYTES: u64 = 8 * 1024 * 1024;
+
+pub fn load_file(path: &Path) -> Result<Policy, LoadError> {
+    let name = path.display().to_string();
+    let fail = |m: String| LoadError {
+        diagnostics: vec![Diagnostic::new(&name, m)],
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(fail(format!(
+            "policy file is {} bytes; the limit is {MAX_POLICY_BYTES}",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| fail("policy file is not valid UTF-8".into()))?;
+    load_str(&text, &name)
+}
+
+/// Every `*.yaml` / `*.yml` file of a directory, in name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
+    let name = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError {
+        diagnostics: vec![Diagnostic::new(
+            &name,
+            format!("cannot read directory: {e}"),
+        )],
+    })?;
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .collect();
+    files.sort();
+    let mut policies = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in files {
+        match load_file(&file) {
+            Ok(p) => policies.push(p),
+            Err(e) => diagnostics.extend(e.diagnostics),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(policies)
+    } else {
+        Err(LoadError { diagnostics })
+    }
+}
+
+pub fn load_str(text: &str, file: &str) -> Result<Policy, LoadError> {
+    let root = yaml::parse(text, file).map_err(|d| LoadError {
+        diagnostics: vec![d],
+    })?;
+    let mut cx = Cx {
+        file: file.to_string(),
+        diags: Vec::new(),
+    };
+    let policy = cx.policy(&root, text);
+    match policy {
+        Some(p) if cx.diags.is_empty() => Ok(p),
+        _ => {
+            cx.diags.sort();
+            cx.diags.dedup();
+            Err(LoadError {
+                diagnostics: cx.diags,
+            })
+        }
+    }
+}
+
+struct Cx {
+    file: String,
+    diags: Vec<Diagnostic>,
+}
+
+/// The entries of a mapping, with duplicate keys reported and every key
+/// that nobody asked for reported as unknown.
+struct Fields<'a> {
+    entries: Vec<(&'a str, &'a Node, &'a Node)>,
+    used: Vec<bool>,
+    node: &'a Node,
+}
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, key: &str) -> Option<&'a Node> {
+        let i = self.entries.iter().position(|(k, _, _)| *k == key)?;
+        self.used[i] = true;
+        Some(self.entries[i].2)
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _, _)| *k == key)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = (&'a str, &'a Node)> + '_ {
+        self.entries.iter().map(|(k, n, _)| (*k, *n))
+    }
+
+    fn finish(self, cx: &mut Cx, context: &str, allowed: &[&str]) {
+        for (i, (key, key_node, _)) in self.entries.iter().enumerate() {
+            if !self.used[i] {
+                let hint = match suggest(key, allowed) {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None => format!("; expected one of: {}", allowed.join(", ")),
+                };
+                cx.err(key_node, format!("unknown key `{key}` in {context}{hint}"));
+            }
+        }
+    }
+}
+
+fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .copied()
+        .filter(|a| edit_distance(key, a) <= 2)
+        .min_by_key(|a| edit_distance(key, a))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+const POLICY_KEYS: &[&str] = &["policy", "rules"];
+const META_KEYS: &[&str] = &["id", "title", "version", "description", "profiles"];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "severity",
+    "description",
+    "rationale",
+    "remediation",
+    "references",
+    "profiles",
+    "applies_if",
+    "check",
+];
+const COMBINATORS: &[&str] = &["all", "any", "none", "not"];
+const COMMON_KEYS: &[&str] = &["where", "field", "match", "if_missing", "ignore_case"];
+const VALUE_OPS: &[&str] = &[
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "matches",
+    "not_matches",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "version_lt",
+    "version_le",
+    "version_gt",
+    "version_ge",
+    "contains",
+    "not_contains",
+    "mode_at_most",
+    "mode_has",
+];
+const SET_OPS: &[&str] = &["exists", "count"];
+
+/// The probes a check can use: the key that names it, the parameters it
+/// takes, and the fields of the items it yields (`None`: items are plain
+/// values; `Some(&[])`: any field, as for `fact`).
+pub(crate) struct ProbeSpec {
+    pub key: &'static str,
+    pub params: &'static [&'static str],
+    pub fields: Option<&'static [&'static str]>,
+}
+
+pub(crate) const PROBES: &[ProbeSpec] = &[
+    ProbeSpec {
+        key: "file",
+        params: &["follow"],
+        fields: Some(&[
+            "path",
+            "type",
+            "mode",
+            "uid",
+            "gid",
+            "owner",
+            "group",
+            "size",
+            "link_target",
+        ]),
+    },
+    ProbeSpec {
+        key: "file_content",
+        params: &["line"],
+        fields: None,
+    },
+    ProbeSpec {
+        key: "config",
+        params: &["key", "section", "separator", "ignore_case_keys"],
+        fields: None,
+    },
+    ProbeSpec {
+        key: "sshd",
+        params: &["include_match"],
+        fields: None,
+    },
+    ProbeSpec {
+        key: "sysctl",
+        params: &["from", "fallback"],
+        fields: None,
+    },
+    ProbeSpec {
+        key: "package",
+        params: &[],
+        fields: Some(&["name", "version", "arch", "manager"]),
+    },
+    ProbeSpec {
+        key: "service",
+        params: &[],
+        fields: Some(&[
+            "name",
+            "state",
+            "enabled",
+            "active",
+            "preset",
+            "unit_file",
+            "wanted_by",
+            "aliases",
+        ]),
+    },
+    ProbeSpec {
+        key: "kernel_module",
+        params: &[],
+        fields: Some(&["name", "loaded", "blacklisted", "install", "disabled"]),
+    },
+    ProbeSpec {
+        key: "mount",
+        params: &["from", "fallback"],
+        fields: Some(&["mountpoint", "device", "fstype", "options"]),
+    },
+    ProbeSpec {
+        key: "user",
+        params: &[],
+        fields: Some(&[
+            "name",
+            "uid",
+            "gid",
+            "gecos",
+            "home",
+            "shell",
+            "password_state",
+            "hash_algorithm",
+            "last_change",
+            "min_days",
+            "max_days",
+            "warn_days",
+            "inactive_days",
+            "expire_date",
+        ]),
+    },
+    ProbeSpec {
+        key: "group",
+        params: &[],
+        fields: Some(&["name", "gid", "members", "password_state", "admins"]),
+    },
+    ProbeSpec {
+        key: "listening",
+        params: &[],
+        fields: Some(&["protocol", "address", "port", "process"]),
+    },
+    ProbeSpec {
+        key: "process",
+        params: &[],
+        fields: Some(&["pid", "name", "cmdline", "uid", "user"]),
+    },
+    ProbeSpec {
+        key: "fact",
+        params: &[],
+        fields: Some(&[]),
+    },
+];
+
+impl Cx {
+    fn err(&mut self, node: &Node, message: impl Into<String>) {
+        self.diags.push(node.diag(&self.file, message));
+    }
+
+    fn at(&self, node: &Node) -> String {
+        format!("{}:{}", self.file, node.line)
+    }
+
+    fn fields<'a>(&mut self, node: &'a Node, what: &str) -> Option<Fields<'a>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.err(
+                node,
+                format!("{what} must be a mapping, found {}", node.kind_name()),
+            );
+            return None;
+        };
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let Some(key) = k.as_scalar().map(|s| s.text.as_str()) else {
+                self.err(k, format!("keys in {what} must be plain strings"));
+                continue;
+            };
+            if let Some(line) = seen.insert(key, k.line) {
+                self.err(
+                    k,
+                    format!("duplicate key `{key}` in {what} (first at line {line})"),
+                );
+                continue;
+            }
+            out.push((key, k, v));
+        }
+        let used = vec![false; out.len()];
+        Some(Fields {
+            entries: out,
+            used,
+            node,
+        })
+    }
+
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match node.as_scalar() {
+            Some(s) if !node.is_null() => Some(s.text.clone()),
+            _ => {
+                self.err(
+                    node,
+                    format!("{what} must be a string, found {}", node.kind_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn required(&mut self, f: &mut Fields, key: &str, what: &str) -> Option<String> {
+        match f.take(key) {
+            Some(n) => self.string(n, &format!("`{key}`")),
+            None => {
+                self.err(f.node, format!("{what} needs `{key}`"));
+                None
+            }
+        }
+    }
+
+    fn optional(&mut self, f: &mut Fields, key: &str) -> Option<String> {
+        f.take(key)
+            .and_then(|n| self.string(n, &format!("`{key}`")))
+    }
+
+    fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match node.as_scalar().map(|s| s.typed()) {
+            Some(Typed::Bool(b)) => Some(b),
+            _ => {
+                self.err(
+                    node,
+                    format!("{what} must be true or false, found {}", node.kind_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, node: &Node, what: &str) -> Vec<String> {
+        match &node.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|i| self.string(i, what)).collect(),
+            NodeKind::Scalar(_) => self.string(node, what).into_iter().collect(),
+            NodeKind::Map(_) => {
+                self.err(
+                    node,
+                    format!("{what} must be a list of strings, found a mapping"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn policy(&mut self, root: &Node, text: &str) -> Option<Policy> {
+        let mut top = self.fields(root, "a policy file")?;
+        let meta_node = top.take("policy");
+        let rules_node = top.take("rules");
+        top.finish(self, "the policy file", POLICY_KEYS);
+
+        let Some(meta_node) = meta_node else {
+            self.err(
+                root,
+                "a policy file needs a `policy` section (id, title, version)",
+            );
+            return None;
+        };
+        let mut meta = self.fields(meta_node, "`policy`")?;
+        let id = self.required(&mut meta, "id", "`policy`");
+        let title = self.required(&mut meta, "title", "`policy`");
+        let version = self.required(&mut meta, "version", "`policy`");
+        let description = self.optional(&mut meta, "description");
+        let mut profiles = BTreeMap::new();
+        if let Some(node) = meta.take("profiles") {
+            if let Some(mut pf) = self.fields(node, "`profiles`") {
+                let names: Vec<_> = pf.keys().map(|(k, n)| (k.to_string(), n.clone())).collect();
+                for (name, key_node) in names {
+                    if !valid_id(&name) {
+                        self.err(&key_node, format!("profile name `{name}` must be lowercase letters, digits, `-`, `_` or `.`"));
+                    }
+                    let desc = pf
+                        .take(&name)
+                        .and_then(|n| self.string(n, "a profile description"));
+                    profiles.insert(name, desc.unwrap_or_default());
+                }
+            }
+        }
+        meta.finish(self, "`policy`", META_KEYS);
+        if let Some(id) = &id {
+            if !valid_id(id) {
+                self.err(
+                    meta_node,
+                    format!("policy id `{id}` must be lowercase letters, digits, `-`, `_` or `.`"),
+                );
+            }
+        }
+
+        let mut rules = Vec::new();
+        match rules_node.map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => {
+                let mut seen: HashMap<String, u32> = HashMap::new();
+                for item in items {
+                    if let Some(rule) = self.rule(item, &profiles) {
+                        if let Some(line) = seen.insert(rule.id.clone(), item.line) {
+                            self.err(
+                                item,
+                                format!("duplicate rule id `{}` (first at line {line})", rule.id),
+                            );
+                        }
+                        rules.push(rule);
+                    }
+                }
+            }
+            Some(_) => {
+                let node = rules_node.unwrap_or(root);
+                self.err(
+                    node,
+                    format!("`rules` must be a list, found {}", node.kind_name()),
+                );
+            }
+            None => self.err(root, "a policy file needs a `rules` list"),
+        }
+        Some(Policy {
+            id: id?,
+            title: title?,
+            version: version?,
+            description,
+            file: self.file.clone(),
+            digest: format!("sha256:{:x}", Sha256::digest(text.as_bytes())),
+            profiles,
+            rules,
+        })
+    }
+
+    fn rule(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Option<Rule> {
+        let mut f = self.fields(node, "a rule")?;
+        let id = self.required(&mut f, "id", "a rule");
+        let title = self.required(&mut f, "title", "a rule");
+        let severity = match f.take("severity") {
+            Some(n) => match self.string(n, "`severity`") {
+                Some(s) => match Severity::parse(&s) {
+                    Some(sev) => Some(sev),
+                    None => {
+                        self.err(n, format!("unknown severity `{s}`; expected info, low, medium, high or critical"));
+                        None
+                    }
+                },
+                None => None,
+            },
+            None => {
+                self.err(node, "a rule needs `severity`");
+                None
+            }
+        };
+        let description = self.optional(&mut f, "description").unwrap_or_default();
+        let rationale = self.optional(&mut f, "rationale").unwrap_or_default();
+        let remediation = self.optional(&mut f, "remediation").unwrap_or_default();
+        let mut references = BTreeMap::new();
+        if let Some(n) = f.take("references") {
+            if let Some(mut rf) = self.fields(n, "`references`") {
+                let keys: Vec<String> = rf.keys().map(|(k, _)| k.to_string()).collect();
+                for key in keys {
+                    if let Some(v) = rf.take(&key) {
+                        let ids = self.string_list(v, "a reference id");
+                        references.insert(key, ids);
+                    }
+                }
+            }
+        }
+        let mut rule_profiles = Vec::new();
+        if let Some(n) = f.take("profiles") {
+            let items: Vec<&Node> = match &n.kind {
+                NodeKind::Seq(items) => items.iter().collect(),
+                _ => vec![n],
+            };
+            for item in items {
+                if let Some(p) = self.string(item, "a profile name") {
+                    if !profiles.contains_key(&p) {
+                        let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                        self.err(
+                            item,
+                            format!(
+                                "profile `{p}` is not declared in `policy.profiles` (declared: {})",
+                                if known.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
+                            ),
+                        );
+                    }
+                    rule_profiles.push(p);
+                }
+            }
+        }
+        let applies_if = f.take("applies_if").and_then(|n| self.check(n));
+        let check = match f.take("check") {
+            Some(n) => self.check(n),
+            None => {
+                self.err(node, "a rule needs `check`");
+                None
+            }
+        };
+        f.finish(self, "a rule", RULE_KEYS);
+        if let Some(id) = &id {
+            if !valid_id(id) {
+                self.err(
+                    node,
+                    format!("rule id `{id}` must be lowercase letters, digits, `-`, `_` or `.`"),
+                );
+            }
+        }
+        Some(Rule {
+            id: id?,
+            title: title?,
+            severity: severity?,
+            description,
+            rationale,
+            remediation,
+            references,
+            profiles: rule_profiles,
+            applies_if,
+            check: check?,
+            location: self.at(node),
+        })
+    }
+
+    fn check(&mut self, node: &Node) -> Option<Check> {
+        let mut f = self.fields(node, "a check")?;
+        let combinators: Vec<&str> = COMBINATORS.iter().copied().filter(|k| f.has(k)).collect();
+        if let Some(first) = combinators.first() {
+            let key = *first;
+            let child = f.take(key)?;
+            let others: Vec<String> = f
+                .keys()
+                .map(|(k, _)| k.to_string())
+                .filter(|k| k != key)
+                .collect();
+            if !others.is_empty() {
+                self.err(
+                    node,
+                    format!(
+                        "`{key}` must be the only key of its check; also found: {}",
+                        others.join(", ")
+                    ),
+                );
+                return None;
+            }
+            if key == "not" {
+                return self.check(child).map(|c| Check::Not(Box::new(c)));
+            }
+            let NodeKind::Seq(items) = &child.kind else {
+                self.err(
+                    child,
+                    format!(
+                        "`{key}` takes a list of checks, found {}",
+                        child.kind_name()
+                    ),
+                );
+                return None;
+            };
+            if items.is_empty() {
+                self.err(child, format!("`{key}` needs at least one check"));
+                return None;
+            }
+            let checks: Vec<Check> = items.iter().filter_map(|c| self.check(c)).collect();
+            if checks.len() != items.len() {
+                return None;
+            }
+            return Some(match key {
+                "all" => Check::All(checks),
+                "any" => Check::Any(checks),
+                _ => Check::None(checks),
+            });
+        }
+
+        let probe_keys: Vec<&ProbeSpec> = PROBES.iter().filter(|p| f.has(p.key)).collect();
+        let spec = match probe_keys.as_slice() {
+            [one] => *one,
+            [] => {
+                let names: Vec<&str> = PROBES.iter().map(|p| p.key).collect();
+                self.err(
+                    node,
+                    format!(
+                        "a check needs a probe ({}) or a combinator (all, any, none, not)",
+                        names.join(", ")
+                    ),
+                );
+                return None;
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(|p| p.key).collect();
+                self.err(
+                    node,
+                    format!(
+                        "a check has one probe; found {}: use `all` to combine them",
+                        names.join(", ")
+                    ),
+                );
+                return None;
+            }
+        };
+        let arg_node = f.take(spec.key)?;
+        let probe = self.probe(spec, arg_node, &mut f);
+
+        let filter = match f.take("where") {
+            Some(n) => self.filter(n, spec),
+            None => Vec::new(),
+        };
+        let field = match f.take("field") {
+            Some(n) => self
+                .string(n, "`field`")
+                .and_then(|name| self.check_field(n, spec, &name).then_some(name)),
+            None => None,
+        };
+        let quantifier = match f.take("match") {
+            Some(n) => match self.string(n, "`match`").as_deref() {
+                Some("all") => Quantifier::All,
+                Some("any") => Quantifier::Any,
+                Some("none") => Quantifier::None,
+                Some(other) => {
+                    self.err(n, format!("`match` is all, any or none, not `{other}`"));
+                    Quantifier::All
+                }
+                None => Quantifier::All,
+            },
+            None => Quantifier::All,
+        };
+        let if_missing = match f.take("if_missing") {
+            Some(n) => match self.string(n, "`if_missing`").as_deref() {
+                Some("fail") => IfMissing::Fail,
+                Some("pass") => IfMissing::Pass,
+                Some("not_applicable") => IfMissing::NotApplicable,
+                Some(other) => {
+                    self.err(
+                        n,
+                        format!("`if_missing` is fail, pass or not_applicable, not `{other}`"),
+                    );
+                    IfMissing::Fail
+                }
+                None => IfMissing::Fail,
+            },
+            None => IfMissing::Fail,
+        };
+        let ignore_case = match f.take("ignore_case") {
+            Some(n) => self.bool(n, "`ignore_case`").unwrap_or(false),
+            None => false,
+        };
+
+        let ops: Vec<(&str, &Node)> = VALUE_OPS
+            .iter()
+            .chain(SET_OPS)
+            .filter_map(|k| f.take(k).map(|n| (*k, n)))
+            .collect();
+        let assertion = match ops.as_slice() {
+            [(op, operand)] => self.assertion(op, operand, ignore_case),
+            [] => {
+                self.err(
+                    node,
+                    format!(
+                        "a check needs one operator: exists, count, {}",
+                        VALUE_OPS.join(", ")
+                    ),
+                );
+                None
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(|(k, _)| *k).collect();
+                self.err(
+                    many[1].1,
+                    format!(
+                        "a check has one operator; found {}: use `all` to combine checks",
+                        names.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        if let Some(Assertion::Value(_)) = &assertion {
+            if field.is_none() && matches!(spec.fields, Some(f) if !f.is_empty()) {
+                self.err(
+                    node,
+                    format!(
+                        "`{}` yields records: name the `field` to compare ({})",
+                        spec.key,
+                        spec.fields.unwrap_or_default().join(", ")
+                    ),
+                );
+            }
+        }
+        let mut allowed: Vec<&str> = vec![spec.key];
+        allowed.extend(spec.params);
+        allowed.extend(COMMON_KEYS);
+        allowed.extend(VALUE_OPS);
+        allowed.extend(SET_OPS);
+        f.finish(self, &format!("a `{}` check", spec.key), &allowed);
+        Some(Check::Probe(Box::new(ProbeCheck {
+            probe: probe?,
+            filter,
+            field,
+            quantifier,
+            if_missing,
+            assertion: assertion?,
+            location: self.at(node),
+        })))
+    }
+
+    fn check_field(&mut self, node: &Node, spec: &ProbeSpec, name: &str) -> bool {
+        match spec.fields {
+            None => {
+                self.err(
+                    node,
+                    format!("`{}` yields plain values, which have no fields", spec.key),
+                );
+                false
+            }
+            Some([]) => true,
+            Some(fields) if fields.contains(&name) => true,
+            Some(fields) => {
+                self.err(
+                    node,
+                    format!(
+                        "`{}` items have no field `{name}`; fields: {}",
+                        spec.key,
+                        fields.join(", ")
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn probe(&mut self, spec: &ProbeSpec, arg: &Node, f: &mut Fields) -> Option<Probe> {
+        let what = format!("the `{}` probe's argument", spec.key);
+        let view = |cx: &mut Cx, f: &mut Fields| -> (View, bool) {
+            let from = match f.take("from") {
+                Some(n) => match cx.string(n, "`from`").as_deref() {
+                    Some("runtime") | None => View::Runtime,
+                    Some("configured") => View::Configured,
+                    Some(other) => {
+                        cx.err(n, format!("`from` is runtime or configured, not `{other}`"));
+                        View::Runtime
+                    }
+                },
+                None => View::Runtime,
+            };
+            let fallback = match f.take("fallback") {
+                Some(n) => match cx.string(n, "`fallback`").as_deref() {
+                    Some("configured") => true,
+                    Some(other) => {
+                        cx.err(
+                            n,
+                            format!("`fallback` can only be `configured`, not `{other}`"),
+                        );
+                        false
+                    }
+                    None => false,
+                },
+                None => false,
+            };
+            (from, fallback)
+        };
+        Some(match spec.key {
+            "file" => {
+                let path = self.path(arg, &what)?;
+                let follow = match f.take("follow") {
+                    Some(n) => self.bool(n, "`follow`")?,
+                    None => true,
+                };
+                Probe::File { path, follow }
+            }
+            "file_content" => {
+                let path = self.path(arg, &what)?;
+                let line = match f.take("line") {
+                    Some(n) => Some(self.regex(n)?),
+                    None => None,
+                };
+                Probe::FileContent { path, line }
+            }
+            "config" => {
+                let path = self.path(arg, &what)?;
+                let key = self.required(f, "key", "a `config` check");
+                let section = self.optional(f, "section");
+                let separator = match f.take("separator") {
+                    Some(n) => match self.string(n, "`separator`").as_deref() {
+                        Some("whitespace") => Separator::Whitespace,
+                        Some("equals") => Separator::Equals,
+                        Some("auto") | None => Separator::Auto,
+                        Some(other) => {
+                            self.err(
+                                n,
+                                format!("`separator` is whitespace, equals or auto, not `{other}`"),
+                            );
+                            Separator::Auto
+                        }
+                    },
+                    None => Separator::Auto,
+                };
+                let ignore_case = match f.take("ignore_case_keys") {
+                    Some(n) => self.bool(n, "`ignore_case_keys`")?,
+                    None => false,
+                };
+                Probe::Config {
+                    path,
+                    key: key?,
+                    section,
+                    separator,
+                    ignore_case,
+                }
+            }
+            "sshd" => {
+                let keyword = self.string(arg, &what)?;
+                let include_match = match f.take("include_match") {
+                    Some(n) => self.bool(n, "`include_match`")?,
+                    None => false,
+                };
+                Probe::Sshd {
+                    keyword: keyword.to_ascii_lowercase(),
+                    include_match,
+                }
+            }
+            "sysctl" => {
+                let key = self.string(arg, &what)?;
+                let (from, fallback) = view(self, f);
+                Probe::Sysctl {
+                    key,
+                    from,
+                    fallback,
+                }
+            }
+            "mount" => {
+                let mountpoint = self.path(arg, &what)?;
+                let (from, fallback) = view(self, f);
+                Probe::Mount {
+                    mountpoint,
+                    from,
+                    fallback,
+                }
+            }
+            "package" => Probe::Package {
+                name: self.string(arg, &what)?,
+            },
+            "service" => Probe::Service {
+                name: self.string(arg, &what)?,
+            },
+            "kernel_module" => Probe::KernelModule {
+                name: self.string(arg, &what)?.replace('-', "_"),
+            },
+            "user" => Probe::User {
+                name: self.glob(arg, &what)?,
+            },
+            "group" => Probe::Group {
+                name: self.glob(arg, &what)?,
+            },
+            "process" => Probe::Process {
+                name: self.glob(arg, &what)?,
+            },
+            "listening" => {
+                let port = match arg.as_scalar().map(|s| s.typed()) {
+                    Some(Typed::Str("*")) => None,
+                    Some(Typed::Int(p)) if (0..=65535).contains(&p) => Some(p as u16),
+                    _ => {
+                        self.err(arg, "`listening` takes a port number (0-65535) or \"*\"");
+                        return None;
+                    }
+                };
+                Probe::Listening { port }
+            }
+            "fact" => {
+                let path = self.string(arg, &what)?;
+                if path.split('.').any(str::is_empty) {
+                    self.err(arg, format!("`{path}` is not a fact path like `os.family`"));
+                    return None;
+                }
+                Probe::Fact { path }
+            }
+            _ => return None,
+        })
+    }
+
+    fn path(&mut self, node: &Node, what: &str) -> Option<String> {
+        let path = self.string(node, what)?;
+        if !path.starts_with('/') {
+            self.err(
+                node,
+                format!("{what} must be an absolute path, not `{path}`"),
+            );
+            return None;
+        }
+        if crate::target::has_glob_chars(&path) {
+            self.glob_ok(node, &path)?;
+        }
+        Some(path)
+    }
+
+    fn glob(&mut self, node: &Node, what: &str) -> Option<String> {
+        let pattern = self.string(node, what)?;
+        self.glob_ok(node, &pattern)?;
+        Some(pattern)
+    }
+
+    fn glob_ok(&mut self, node: &Node, pattern: &str) -> Option<()> {
+        match globset::Glob::new(pattern) {
+            Ok(_) => Some(()),
+            Err(e) => {
+                self.err(node, format!("invalid glob `{pattern}`: {}", e.kind()));
+                None
+            }
+        }
+    }
+
+    fn regex(&mut self, node: &Node) -> Option<Regex> {
+        let pattern = self.string(node, "a regular expression")?;
+        match regex::RegexBuilder::new(&pattern)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let detail = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                self.err(
+                    node,
+                    format!("invalid regular expression `{pattern}`: {detail}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn filter(&mut self, node: &Node, spec: &ProbeSpec) -> Vec<(String, Condition)> {
+        let Some(mut f) = self.fields(node, "`where`") else {
+            return Vec::new();
+        };
+        let keys: Vec<(String, Node)> = f.keys().map(|(k, n)| (k.to_string(), n.clone())).collect();
+        let mut out = Vec::new();
+        for (name, key_node) in keys {
+            let Some(value) = f.take(&name) else { continue };
+            if !self.check_field(&key_node, spec, &name) {
+                continue;
+            }
+            let cond = match &value.kind {
+                NodeKind::Map(_) => self.condition_map(value),
+                _ => self.condition("equals", value, false),
+            };
+            if let Some(cond) = cond {
+                out.push((name, cond));
+            }
+        }
+        out
+    }
+
+    /// `{op: operand}` with an optional `ignore_case`, as in `where` and `count`.
+    fn condition_map(&mut self, node: &Node) -> Option<Condition> {
+        let mut f = self.fields(node, "a condition")?;
+        let ignore_case = match f.take("ignore_case") {
+            Some(n) => self.bool(n, "`ignore_case`").unwrap_or(false),
+            None => false,
+        };
+        let ops: Vec<(&str, &Node)> = VALUE_OPS
+            .iter()
+            .filter_map(|k| f.take(k).map(|n| (*k, n)))
+            .collect();
+        let mut allowed = VALUE_OPS.to_vec();
+        allowed.push("ignore_case");
+        f.finish(self, "a condition", &allowed);
+        match ops.as_slice() {
+            [(op, operand)] => self.condition(op, operand, ignore_case),
+            _ => {
+                self.err(
+                    node,
+                    format!(
+                        "a condition has exactly one operator ({})",
+                        VALUE_OPS.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn assertion(&mut self, op: &str, operand: &Node, ignore_case: bool) -> Option<Assertion> {
+        match op {
+            "exists" => self.bool(operand, "`exists`").map(Assertion::Exists),
+            "count" => {
+                let cond = match &operand.kind {
+                    NodeKind::Map(_) => self.condition_map(operand)?,
+                    _ => self.condition("equals", operand, false)?,
+                };
+                let numeric = matches!(
+                    cond.op,
+                    Op::Equals | Op::NotEquals | Op::Lt | Op::Le | Op::Gt | Op::Ge
+                );
+                if !numeric || !matches!(cond.operand, Literal::Number(..)) {
+                    self.err(operand, "`count` takes a number or one of equals, not_equals, lt, le, gt, ge with a number");
+                    return None;
+                }
+                Some(Assertion::Count(cond))
+            }
+            _ => self
+                .condition(op, operand, ignore_case)
+                .map(Assertion::Value),
+        }
+    }
+
+    fn condition(&mut self, op: &str, node: &Node, ignore_case: bool) -> Option<Condition> {
+        let operand = self.literal(node)?;
+        let scalar = |cx: &mut Cx| -> Option<()> {
+            if matches!(operand, Literal::List(_)) {
+                cx.err(node, format!("`{op}` takes a single value, found a list"));
+                return None;
+            }
+            Some(())
+        };
+        let op = match op {
+            "equals" => {
+                scalar(self)?;
+                Op::Equals
+            }
+            "not_equals" => {
+                scalar(self)?;
+                Op::NotEquals
+            }
+            "contains" => {
+                scalar(self)?;
+                Op::Contains
+            }
+            "not_contains" => {
+                scalar(self)?;
+                Op::NotContains
+            }
+            "in" | "not_in" => {
+                if !matches!(operand, Literal::List(_)) {
+                    self.err(
+                        node,
+                        format!("`{op}` takes a list of values, found {}", node.kind_name()),
+                    );
+                    return None;
+                }
+                if op == "in" {
+                    Op::In
+                } else {
+                    Op::NotIn
+                }
+            }
+            "matches" | "not_matches" => {
+                let mut builder =
+                    regex::RegexBuilder::new(&self.string(node, "a regular expression")?);
+                builder.case_insensitive(ignore_case).size_limit(1 << 20);
+                let re = match builder.build() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let detail = e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string();
+                        self.err(node, format!("invalid regular expression: {detail}"));
+                        return None;
+                    }
+                };
+                if op == "matches" {
+                    Op::Matches(re)
+                } else {
+                    Op::NotMatches(re)
+                }
+            }
+            "lt" | "le" | "gt" | "ge" => {
+                if !matches!(operand, Literal::Number(..)) {
+                    self.err(
+                        node,
+                        format!("`{op}` takes a number, found {}", node.kind_name()),
+                    );
+                    return None;
+                }
+                match op {
+                    "lt" => Op::Lt,
+                    "le" => Op::Le,
+                    "gt" => Op::Gt,
+                    _ => Op::Ge,
+                }
+            }
+            "version_lt" | "version_le" | "version_gt" | "version_ge" => {
+                if matches!(operand, Literal::List(_) | Literal::Null | Literal::Bool(_)) {
+                    self.err(node, format!("`{op}` takes a version such as \"1.2.3-1\""));
+                    return None;
+                }
+                match op {
+                    "version_lt" => Op::VersionLt,
+                    "version_le" => Op::VersionLe,
+                    "version_gt" => Op::VersionGt,
+                    _ => Op::VersionGe,
+                }
+            }
+            "mode_at_most" | "mode_has" => {
+                let text = match &operand {
+                    Literal::Number(_, t) | Literal::Str(t) => t.clone(),
+                    _ => String::new(),
+                };
+                let Some(bits) = parse_mode(&text) else {
+                    self.err(
+                        node,
+                        format!("`{op}` takes an octal mode such as \"0640\", not {operand}"),
+                    );
+                    return None;
+                };
+                if op == "mode_at_most" {
+                    Op::ModeAtMost(bits)
+                } else {
+                    Op::ModeHas(bits)
+                }
+            }
+            other => {
+                self.err(node, format!("unknown operator `{other}`"));
+                return None;
+            }
+        };
+        Some(Condition {
+            op,
+            operand,
+            ignore_case,
+        })
+    }
+
+    fn literal(&mut self, node: &Node) -> Option<Literal> {
+        Some(match &node.kind {
+            NodeKind::Scalar(s) => match s.typed() {
+                Typed::Null => Literal::Null,
+                Typed::Bool(b) => Literal::Bool(b),
+                Typed::Int(i) => Literal::Number(i as f64, s.text.clone()),
+                Typed::Float(f) => Literal::Number(f, s.text.clone()),
+                Typed::Str(t) => Literal::Str(t.to_string()),
+            },
+            NodeKind::Seq(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match self.literal(item)? {
+                        Literal::List(_) => {
+                            self.err(item, "lists of lists are not supported here");
+                            return None;
+                        }
+                        l => out.push(l),
+                    }
+                }
+                Literal::List(out)
+            }
+            NodeKind::Map(_) => {
+                self.err(
+                    node,
+                    "expected a value or a list of values, found a mapping",
+                );
+                return None;
+            }
+        })
+    }
+}
+
+/// An octal permission mode (`0640`, `640`, `1777`), at most `07777`.
+pub fn parse_mode(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    u32::from_str_radix(digits, 8).ok().filter(|m| *m <= 0o7777)
+}
+
+fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Rule ids must be unique across every policy of a scan.
+pub fn duplicate_ids(policies: &[Policy]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    let mut out = Vec::new();
+    for rule in policies.iter().flat_map(|p| &p.rules) {
+        if let Some(first) = seen.insert(&rule.id, &rule.location) {
+            let (file, line) = split_location(&rule.location);
+            let mut d = Diagnostic::new(
+                file,
+                format!("duplicate rule id `{}` (also defined at {first})", rule.id),
+            );
+            d.line = line;
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn split_location(loc: &str) -> (&str, Option<u32>) {
+    match loc.rsplit_once(':') {
+        Some((file, line)) => (file, line.parse().ok()),
+        None => (loc, None),
+    }
+}
+
+/// Every profile named in `policies`.
+pub fn all_profiles(policies: &[Policy]) -> BTreeSet<&str> {
+    policies
+        .iter()
+        .flat_map(|p| p.profiles.keys().map(String::as_str))
+        .collect()
+}

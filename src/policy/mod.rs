@@ -1,0 +1,323 @@
+//! Policies: rules as data, validated and compiled once at load.
+//!
+//! The format is documented in `docs/policy-format.md`; [`load`] turns YAML
+//! text into these types and reports every problem with file, line and column.
+
+mod load;
+pub mod yaml;
+
+use regex::Regex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use load::{all_profiles, duplicate_ids, load_dir, load_file, load_str, parse_mode, LoadError};
+
+/// A policy: metadata and the rules of one file.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    /// The file it was loaded from (`builtin:rules/x.yaml` for embedded ones).
+    pub file: String,
+    /// `sha256:` of the file's bytes, so a report names exactly what was applied.
+    pub digest: String,
+    /// Profile name → description.
+    pub profiles: BTreeMap<String, String>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub description: String,
+    pub rationale: String,
+    pub remediation: String,
+    /// Framework (`cis`, `nist-800-53`, `anssi`, `stig`, ...) → its ids.
+    pub references: BTreeMap<String, Vec<String>>,
+    pub profiles: Vec<String>,
+    /// The rule is `not_applicable` unless this check passes.
+    pub applies_if: Option<Check>,
+    pub check: Check,
+    /// Where the rule is defined: `file:line`.
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The weight of a rule of this severity in the score.
+    pub fn weight(self) -> u32 {
+        match self {
+            Severity::Info => 0,
+            Severity::Low => 1,
+            Severity::Medium => 3,
+            Severity::High => 6,
+            Severity::Critical => 10,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A check: probes combined with `all`, `any`, `none` and `not`.
+#[derive(Debug, Clone)]
+pub enum Check {
+    All(Vec<Check>),
+    Any(Vec<Check>),
+    None(Vec<Check>),
+    Not(Box<Check>),
+    Probe(Box<ProbeCheck>),
+}
+
+/// One probe and one assertion about what it observed.
+#[derive(Debug, Clone)]
+pub struct ProbeCheck {
+    pub probe: Probe,
+    /// `where`: only items whose fields meet every condition are kept.
+    pub filter: Vec<(String, Condition)>,
+    /// `field`: the part of each item the assertion looks at.
+    pub field: Option<String>,
+    pub quantifier: Quantifier,
+    pub if_missing: IfMissing,
+    pub assertion: Assertion,
+    /// `file:line` of the check, for messages.
+    pub location: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Probe {
+    File {
+        path: String,
+        follow: bool,
+    },
+    FileContent {
+        path: String,
+        line: Option<Regex>,
+    },
+    Config {
+        path: String,
+        key: String,
+        section: Option<String>,
+        separator: Separator,
+        ignore_case: bool,
+    },
+    Sshd {
+        keyword: String,
+        include_match: bool,
+    },
+    Sysctl {
+        key: String,
+        from: View,
+        fallback: bool,
+    },
+    Package {
+        name: String,
+    },
+    Service {
+        name: String,
+    },
+    KernelModule {
+        name: String,
+    },
+    Mount {
+        mountpoint: String,
+        from: View,
+        fallback: bool,
+    },
+    User {
+        name: String,
+    },
+    Group {
+        name: String,
+    },
+    Listening {
+        port: Option<u16>,
+    },
+    Process {
+        name: String,
+    },
+    Fact {
+        path: String,
+    },
+}
+
+/// Where a value that exists both at run time and in configuration is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Runtime,
+    Configured,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    Whitespace,
+    Equals,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantifier {
+    All,
+    Any,
+    None,
+}
+
+/// What a value assertion gives when the probe observed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    Fail,
+    Pass,
+    NotApplicable,
+}
+
+#[derive(Debug, Clone)]
+pub enum Assertion {
+    /// `exists: true|false`: whether the probe observed anything.
+    Exists(bool),
+    /// `count`: how many items the probe observed.
+    Count(Condition),
+    /// Any other operator: about each item's value.
+    Value(Condition),
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub op: Op,
+    pub operand: Literal,
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Equals,
+    NotEquals,
+    In,
+    NotIn,
+    Matches(Regex),
+    NotMatches(Regex),
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    VersionLt,
+    VersionLe,
+    VersionGt,
+    VersionGe,
+    Contains,
+    NotContains,
+    ModeAtMost(u32),
+    ModeHas(u32),
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Equals => "equals",
+            Op::NotEquals => "not_equals",
+            Op::In => "in",
+            Op::NotIn => "not_in",
+            Op::Matches(_) => "matches",
+            Op::NotMatches(_) => "not_matches",
+            Op::Lt => "lt",
+            Op::Le => "le",
+            Op::Gt => "gt",
+            Op::Ge => "ge",
+            Op::VersionLt => "version_lt",
+            Op::VersionLe => "version_le",
+            Op::VersionGt => "version_gt",
+            Op::VersionGe => "version_ge",
+            Op::Contains => "contains",
+            Op::NotContains => "not_contains",
+            Op::ModeAtMost(_) => "mode_at_most",
+            Op::ModeHas(_) => "mode_has",
+        }
+    }
+}
+
+/// A value written in a policy file. Scalars keep their source text, so
+/// `0640` stays `0640` for mode comparisons and `no` is the string `no`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Number(f64, String),
+    Str(String),
+    List(Vec<Literal>),
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(_, text) => f.write_str(text),
+            Literal::Str(s) => write!(f, "{s:?}"),
+            Literal::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.op.name(), self.operand)?;
+        if self.ignore_case {
+            f.write_str(" (ignoring case)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Policy {
+    /// The rule with `id`, if this policy has it.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
