@@ -1,1 +1,341 @@
-fn main() {}
+//! The `posture` command line: argument parsing and output, nothing else.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use posture::policy::{self, Policy};
+use posture::report::{self, Report};
+use posture::scan::{self, Selector};
+use posture::target::Target;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  the scan ran and no rule failed
+  1  the scan ran and at least one rule failed
+  2  usage error or bad input (arguments, policy files, unreadable root)";
+
+#[derive(Parser)]
+#[command(
+    name = "posture",
+    version,
+    about = "Endpoint security posture scanner: collects a host's configuration, checks it against policy rules, reports.",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan this host (or a root filesystem) against the policy and report.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Print the facts collected from this host (or a root filesystem) as JSON.
+    Inventory(InventoryArgs),
+    /// List, show and validate policy rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args)]
+struct TargetArgs {
+    /// Scan the root filesystem at DIR (an unpacked image, a mounted disk)
+    /// instead of this host. Needs no privileges; runtime facts (processes,
+    /// sockets, loaded modules, runtime sysctl) are then not available.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    /// Policy file or directory of policy files to use instead of the
+    /// built-in policy; repeat to use several. `builtin` names the built-in
+    /// policy, so `--policy builtin --policy extra.yaml` adds to it.
+    #[arg(long, value_name = "PATH")]
+    policy: Vec<String>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    policies: PolicyArgs,
+    /// Evaluate only the rules of this profile.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Evaluate only this rule; repeat for several.
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// Do not evaluate this rule; repeat for several.
+    #[arg(long = "skip-rule", value_name = "ID")]
+    skip_rules: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of standard output; the
+    /// terminal summary is still printed.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print how long each fact took to collect, on standard error.
+    #[arg(long)]
+    timings: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A summary for the terminal.
+    Table,
+    /// The full report, as versioned JSON.
+    Json,
+}
+
+#[derive(Args)]
+struct InventoryArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Write the inventory to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List the rules of the policy.
+    List {
+        #[command(flatten)]
+        policies: PolicyArgs,
+        /// Only the rules of this profile.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
+    /// Show one rule in full.
+    Show {
+        /// The rule id.
+        id: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
+    /// Validate policy files; every problem is printed as file:line:column.
+    Check {
+        /// Policy files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("posture: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan_cmd(args),
+        Command::Inventory(args) => inventory_cmd(args),
+        Command::Rules(cmd) => rules_cmd(cmd),
+    }
+}
+
+fn open_target(args: &TargetArgs) -> Result<Target> {
+    match &args.root {
+        None => Ok(Target::live()),
+        Some(dir) => Target::root(dir).with_context(|| format!("cannot scan root filesystem {}", dir.display())),
+    }
+}
+
+fn load_policies(args: &PolicyArgs) -> Result<Vec<Policy>> {
+    if args.policy.is_empty() {
+        return Ok(scan::builtin_policies()?);
+    }
+    let mut out = Vec::new();
+    let mut diagnostics = Vec::new();
+    for spec in &args.policy {
+        let loaded = if spec == "builtin" {
+            scan::builtin_policies()
+        } else {
+            load_path(Path::new(spec))
+        };
+        match loaded {
+            Ok(p) => out.extend(p),
+            Err(e) => diagnostics.extend(e.diagnostics),
+        }
+    }
+    diagnostics.extend(policy::duplicate_ids(&out));
+    if !diagnostics.is_empty() {
+        bail!("invalid policy:\n{}", policy::LoadError { diagnostics });
+    }
+    Ok(out)
+}
+
+fn load_path(path: &Path) -> Result<Vec<Policy>, policy::LoadError> {
+    if path.is_dir() {
+        policy::load_dir(path)
+    } else {
+        policy::load_file(path).map(|p| vec![p])
+    }
+}
+
+fn table_width() -> Option<u16> {
+    if std::io::stdout().is_terminal() {
+        comfy_table::Table::new().width().or(Some(120))
+    } else {
+        Some(120)
+    }
+}
+
+fn scan_cmd(args: ScanArgs) -> Result<u8> {
+    let target = open_target(&args.target)?;
+    let policies = load_policies(&args.policies)?;
+    let selector = Selector {
+        profile: args.profile.clone(),
+        rules: args.rules.clone(),
+        skip_rules: args.skip_rules.clone(),
+    };
+    let (report, facts) = scan::run(&target, &policies, &selector)?;
+    if args.timings {
+        print_timings(&report, &facts.timings());
+    }
+    let rendered = render(&report, args.format);
+    match &args.output {
+        Some(path) => {
+            report::write_atomic(path, rendered.as_bytes())
+                .with_context(|| format!("cannot write report to {}", path.display()))?;
+            if args.format != Format::Table {
+                print(&report::table::render(&report, table_width()))?;
+            }
+            eprintln!("report written to {}", path.display());
+        }
+        None => print(&rendered)?,
+    }
+    Ok(scan::exit_code(&report) as u8)
+}
+
+fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Table => report::table::render(report, table_width()),
+        Format::Json => report::json::render(report),
+    }
+}
+
+fn print_timings(report: &Report, facts: &[(String, std::time::Duration)]) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "facts (time to collect):");
+    for (name, d) in facts {
+        let _ = writeln!(err, "  {:>9.3} ms  {name}", d.as_secs_f64() * 1000.0);
+    }
+    let mut rules: Vec<_> = report.results.iter().collect();
+    rules.sort_by(|a, b| b.duration_us.cmp(&a.duration_us).then_with(|| a.id.cmp(&b.id)));
+    let _ = writeln!(err, "slowest rules (including facts they waited for):");
+    for r in rules.iter().take(10) {
+        let _ = writeln!(err, "  {:>9.3} ms  {}", r.duration_us as f64 / 1000.0, r.id);
+    }
+}
+
+/// Writes to standard output; a closed pipe (`posture ... | head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn inventory_cmd(args: InventoryArgs) -> Result<u8> {
+    let target = open_target(&args.target)?;
+    let facts = posture::facts::Facts::new(&target);
+    let mut inventory = facts.inventory();
+    inventory["diagnostics"] = serde_json::to_value(facts.diagnostics())?;
+    let mut text = serde_json::to_string_pretty(&inventory)?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => report::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write inventory to {}", path.display()))?,
+        None => print(&text)?,
+    }
+    Ok(0)
+}
+
+fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
+    match cmd {
+        RulesCommand::List { policies, profile } => {
+            let policies = load_policies(&policies)?;
+            let selector = Selector {
+                profile,
+                ..Selector::default()
+            };
+            let selected = selector.select(&policies)?;
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::NOTHING);
+            t.set_header(vec!["id", "severity", "title"]);
+            for (_, r) in &selected {
+                t.add_row(vec![r.id.as_str(), r.severity.as_str(), r.title.as_str()]);
+            }
+            print(&format!("{t}\n{} rules\n", selected.len()))?;
+            Ok(0)
+        }
+        RulesCommand::Show { id, policies } => {
+            let policies = load_policies(&policies)?;
+            let Some((p, r)) = policies
+                .iter()
+                .find_map(|p| p.rule(&id).map(|r| (p, r)))
+            else {
+                bail!("unknown rule id `{id}`; `posture rules list` shows the rules");
+            };
+            let mut s = format!("{}  [{}]\n{}\n\n", r.id, r.severity, r.title);
+            for (label, text) in [
+                ("Description", &r.description),
+                ("Rationale", &r.rationale),
+                ("Remediation", &r.remediation),
+            ] {
+                if !text.is_empty() {
+                    s.push_str(&format!("{label}:\n  {}\n\n", text.trim().replace('\n', "\n  ")));
+                }
+            }
+            if !r.references.is_empty() {
+                s.push_str("References:\n");
+                for (framework, ids) in &r.references {
+                    s.push_str(&format!("  {framework}: {}\n", ids.join(", ")));
+                }
+                s.push('\n');
+            }
+            if !r.profiles.is_empty() {
+                s.push_str(&format!("Profiles: {}\n", r.profiles.join(", ")));
+            }
+            s.push_str(&format!("Policy: {} {} ({})\nDefined at: {}\n", p.id, p.version, p.file, r.location));
+            print(&s)?;
+            Ok(0)
+        }
+        RulesCommand::Check { paths } => {
+            let mut loaded = Vec::new();
+            let mut diagnostics = Vec::new();
+            for path in &paths {
+                match load_path(path) {
+                    Ok(p) => loaded.extend(p),
+                    Err(e) => diagnostics.extend(e.diagnostics),
+                }
+            }
+            diagnostics.extend(policy::duplicate_ids(&loaded));
+            if diagnostics.is_empty() {
+                let rules: usize = loaded.iter().map(|p| p.rules.len()).sum();
+                print(&format!("ok: {} policies, {rules} rules\n", loaded.len()))?;
+                Ok(0)
+            } else {
+                for d in &diagnostics {
+                    eprintln!("{d}");
+                }
+                eprintln!("{} problem(s) found", diagnostics.len());
+                Ok(2)
+            }
+        }
+    }
+}

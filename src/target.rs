@@ -157,6 +157,14 @@ impl Target {
         })
     }
 
+    /// A live target whose `/` is `dir`: runtime facts are read from
+    /// `dir/proc`. For testing runtime facts against captured files.
+    pub fn simulated_live(dir: impl Into<PathBuf>) -> io::Result<Target> {
+        let mut t = Target::root(dir)?;
+        t.kind = TargetKind::Live;
+        Ok(t)
+    }
+
     pub fn with_read_cap(mut self, cap: u64) -> Target {
         self.read_cap = cap;
         self
@@ -179,7 +187,7 @@ impl Target {
     /// symlink resolved inside the root; the last component is followed only
     /// if `follow_last`. `None` when some component does not exist.
     fn host_path(&self, path: &str, follow_last: bool) -> Result<Option<PathBuf>, TargetError> {
-        if self.kind == TargetKind::Live {
+        if self.root == Path::new("/") {
             // The kernel's own resolution is right for `/`, and cheaper.
             return Ok(Some(PathBuf::from(absolute(path))));
         }
@@ -294,7 +302,7 @@ impl Target {
         let mut opts = fs::OpenOptions::new();
         opts.read(true);
         let mut flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
-        if self.kind == TargetKind::Root {
+        if self.root != Path::new("/") {
             // The path was resolved link by link; a link swapped in since
             // then must not be followed out of the root.
             flags |= rustix::fs::OFlags::NOFOLLOW;

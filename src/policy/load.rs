@@ -26,47 +26,53 @@ fn render(diags: &[Diagnostic]) -> String {
 const MAX_POLICY_BYTES: u64 = 8 * 1024 * 1024;
 
 pub fn load_file(path: &Path) -> Result<Policy, LoadError> {
-    let name = path.display().to_string();
-    let fail = |m: String| LoadError {
-        diagnostics: vec![Diagnostic::new(&name, m)],
-    };
-    let meta =
-        std::fs::metadata(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file".into()));
-    }
-    if meta.len() > MAX_POLICY_BYTES {
-        return Err(fail(format!(
-            "policy file is {} bytes; the limit is {MAX_POLICY_BYTES}",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| fail("policy file is not valid UTF-8".into()))?;
-    load_str(&text, &name)
+    let text = read_policy_file(path)?;
+    load_str(&text, &path.display().to_string())
 }
 
-/// Every `*.yaml` / `*.yml` file of a directory, in name order.
+/// The policies of a directory. A directory holding `policy.yaml` is one
+/// policy whose rules may be spread over its other `*.yaml` files; otherwise
+/// each `*.yaml` file and each such policy directory inside is a policy.
 pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
     let name = dir.display().to_string();
-    let entries = std::fs::read_dir(dir).map_err(|e| LoadError {
-        diagnostics: vec![Diagnostic::new(
-            &name,
-            format!("cannot read directory: {e}"),
-        )],
-    })?;
-    let mut files: Vec<_> = entries
+    let io = |e: std::io::Error| LoadError {
+        diagnostics: vec![Diagnostic::new(&name, format!("cannot read directory: {e}"))],
+    };
+    if dir.join(POLICY_FILE).is_file() {
+        let mut files = Vec::new();
+        let mut diagnostics = Vec::new();
+        for path in yaml_files(dir).map_err(io)? {
+            match read_policy_file(&path) {
+                Ok(text) => files.push((path.display().to_string(), text)),
+                Err(e) => diagnostics.extend(e.diagnostics),
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(LoadError { diagnostics });
+        }
+        return load_files(&name, &files).map(|p| vec![p]);
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
         .collect();
-    files.sort();
+    entries.sort();
     let mut policies = Vec::new();
     let mut diagnostics = Vec::new();
-    for file in files {
-        match load_file(&file) {
-            Ok(p) => policies.push(p),
+    for path in entries {
+        let loaded = if path.is_dir() {
+            if !path.join(POLICY_FILE).is_file() {
+                continue;
+            }
+            load_dir(&path)
+        } else if is_yaml(&path) {
+            load_file(&path).map(|p| vec![p])
+        } else {
+            continue;
+        };
+        match loaded {
+            Ok(p) => policies.extend(p),
             Err(e) => diagnostics.extend(e.diagnostics),
         }
     }
@@ -77,6 +83,102 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
     }
 }
 
+/// The file of a policy directory that holds the policy's metadata.
+pub const POLICY_FILE: &str = "policy.yaml";
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+fn yaml_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_yaml(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// One policy from the files of a policy directory, given as (name, text):
+/// the one named `policy.yaml` holds the metadata, the others `rules` only.
+pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, LoadError> {
+    let is_meta = |f: &str| Path::new(f).file_name().and_then(|n| n.to_str()) == Some(POLICY_FILE);
+    let Some((meta_file, meta_text)) = files.iter().find(|(f, _)| is_meta(f)) else {
+        return Err(LoadError {
+            diagnostics: vec![Diagnostic::new(name, format!("a policy directory needs a {POLICY_FILE}"))],
+        });
+    };
+    let mut hasher = Sha256::new();
+    let mut diagnostics = Vec::new();
+    let mut cx = Cx { file: meta_file.clone(), diags: Vec::new() };
+    let mut policy = match yaml::parse(meta_text, meta_file) {
+        Ok(root) => cx.policy(&root, true),
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    };
+    diagnostics.append(&mut cx.diags);
+    for (file, text) in files {
+        hasher.update(Path::new(file).file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+        if is_meta(file) {
+            continue;
+        }
+        let mut cx = Cx { file: file.clone(), diags: Vec::new() };
+        let profiles = policy.as_ref().map(|p| p.profiles.clone()).unwrap_or_default();
+        match yaml::parse(text, file) {
+            Ok(root) => {
+                let rules = cx.rules_only(&root, &profiles);
+                if let Some(p) = policy.as_mut() {
+                    p.rules.extend(rules);
+                }
+            }
+            Err(d) => diagnostics.push(d),
+        }
+        diagnostics.append(&mut cx.diags);
+    }
+    match policy {
+        Some(mut p) if diagnostics.is_empty() => {
+            p.file = name.to_string();
+            p.digest = format!("sha256:{:x}", hasher.finalize());
+            diagnostics.extend(duplicate_ids(std::slice::from_ref(&p)));
+            if diagnostics.is_empty() {
+                Ok(p)
+            } else {
+                Err(LoadError { diagnostics })
+            }
+        }
+        _ => {
+            diagnostics.sort();
+            diagnostics.dedup();
+            Err(LoadError { diagnostics })
+        }
+    }
+}
+
+fn read_policy_file(path: &Path) -> Result<String, LoadError> {
+    let name = path.display().to_string();
+    let fail = |m: String| LoadError {
+        diagnostics: vec![Diagnostic::new(&name, m)],
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(fail(format!(
+            "policy file is {} bytes; the limit is {MAX_POLICY_BYTES}",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| fail("policy file is not valid UTF-8".into()))
+}
+
 pub fn load_str(text: &str, file: &str) -> Result<Policy, LoadError> {
     let root = yaml::parse(text, file).map_err(|d| LoadError {
         diagnostics: vec![d],
@@ -85,9 +187,12 @@ pub fn load_str(text: &str, file: &str) -> Result<Policy, LoadError> {
         file: file.to_string(),
         diags: Vec::new(),
     };
-    let policy = cx.policy(&root, text);
+    let policy = cx.policy(&root, false);
     match policy {
-        Some(p) if cx.diags.is_empty() => Ok(p),
+        Some(mut p) if cx.diags.is_empty() => {
+            p.digest = format!("sha256:{:x}", Sha256::digest(text.as_bytes()));
+            Ok(p)
+        }
         _ => {
             cx.diags.sort();
             cx.diags.dedup();
@@ -411,7 +516,9 @@ impl Cx {
         }
     }
 
-    fn policy(&mut self, root: &Node, text: &str) -> Option<Policy> {
+    /// A policy file; in a policy directory (`in_dir`) its rules may live in
+    /// the other files instead.
+    fn policy(&mut self, root: &Node, in_dir: bool) -> Option<Policy> {
         let mut top = self.fields(root, "a policy file")?;
         let meta_node = top.take("policy");
         let rules_node = top.take("rules");
@@ -454,41 +561,65 @@ impl Cx {
             }
         }
 
-        let mut rules = Vec::new();
-        match rules_node.map(|n| &n.kind) {
-            Some(NodeKind::Seq(items)) => {
-                let mut seen: HashMap<String, u32> = HashMap::new();
-                for item in items {
-                    if let Some(rule) = self.rule(item, &profiles) {
-                        if let Some(line) = seen.insert(rule.id.clone(), item.line) {
-                            self.err(
-                                item,
-                                format!("duplicate rule id `{}` (first at line {line})", rule.id),
-                            );
-                        }
-                        rules.push(rule);
-                    }
-                }
+        let rules = match rules_node {
+            Some(node) => self.rule_list(node, &profiles),
+            None if in_dir => Vec::new(),
+            None => {
+                self.err(root, "a policy file needs a `rules` list");
+                Vec::new()
             }
-            Some(_) => {
-                let node = rules_node.unwrap_or(root);
-                self.err(
-                    node,
-                    format!("`rules` must be a list, found {}", node.kind_name()),
-                );
-            }
-            None => self.err(root, "a policy file needs a `rules` list"),
-        }
+        };
         Some(Policy {
             id: id?,
             title: title?,
             version: version?,
             description,
             file: self.file.clone(),
-            digest: format!("sha256:{:x}", Sha256::digest(text.as_bytes())),
+            digest: String::new(),
             profiles,
             rules,
         })
+    }
+
+    /// A file of a policy directory other than `policy.yaml`: `rules` only.
+    fn rules_only(&mut self, root: &Node, profiles: &BTreeMap<String, String>) -> Vec<Rule> {
+        let Some(mut top) = self.fields(root, "a rules file") else {
+            return Vec::new();
+        };
+        let rules = top.take("rules");
+        if top.has("policy") {
+            let key = top.keys().find(|(k, _)| *k == "policy").map(|(_, n)| n.clone());
+            if let Some(n) = key {
+                self.err(&n, format!("only {POLICY_FILE} of a policy directory has a `policy` section"));
+            }
+            top.take("policy");
+        }
+        top.finish(self, "a rules file", &["rules"]);
+        match rules {
+            Some(node) => self.rule_list(node, profiles),
+            None => {
+                self.err(root, "a rules file needs a `rules` list");
+                Vec::new()
+            }
+        }
+    }
+
+    fn rule_list(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Vec<Rule> {
+        let NodeKind::Seq(items) = &node.kind else {
+            self.err(node, format!("`rules` must be a list, found {}", node.kind_name()));
+            return Vec::new();
+        };
+        let mut rules = Vec::new();
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for item in items {
+            if let Some(rule) = self.rule(item, profiles) {
+                if let Some(line) = seen.insert(rule.id.clone(), item.line) {
+                    self.err(item, format!("duplicate rule id `{}` (first at line {line})", rule.id));
+                }
+                rules.push(rule);
+            }
+        }
+        rules
     }
 
     fn rule(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Option<Rule> {

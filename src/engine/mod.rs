@@ -1,0 +1,368 @@
+//! The engine: evaluates rules against facts, in parallel, with evidence.
+//!
+//! Outcomes combine as follows (documented in `docs/policy-format.md`):
+//! - `all`: fail if any child fails; else error if any errors; else
+//!   not_applicable if every child is; else pass.
+//! - `any`: pass if any child passes; else error if any errors; else fail if
+//!   any fails; else not_applicable.
+//! - `none`: `not` of `any`.
+//! - `not`: swaps pass and fail; keeps error and not_applicable.
+
+pub mod compare;
+pub mod probe;
+
+use crate::facts::{Facts, Source};
+use crate::policy::{Assertion, Check, IfMissing, ProbeCheck, Quantifier, Rule};
+use probe::{Gathered, Item, Skip};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+    Error,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Fail,
+        Outcome::Error,
+        Outcome::Pass,
+        Outcome::NotApplicable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not_applicable",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// At most this many observations are kept per check, offending ones first.
+const MAX_OBSERVED: usize = 20;
+
+/// What one probe check saw and concluded: the auditor's view of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// What was looked at, e.g. `sshd permitrootlogin` or `file /etc/shadow: mode`.
+    pub subject: String,
+    /// What was required, e.g. `equals "no"` or `every item: mode_at_most "0640"`.
+    pub expected: String,
+    pub observed: Vec<Observation>,
+    /// How many items the probe observed in all (more than `observed` lists
+    /// when the list was cut).
+    pub observed_count: usize,
+    pub outcome: Outcome,
+    /// Why nothing could be judged, or what was not found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Observation {
+    pub value: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether this item met the condition.
+    pub matched: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleResult {
+    pub outcome: Outcome,
+    /// For not_applicable and error: why.
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub duration: Duration,
+}
+
+/// Evaluates every rule, in parallel. Results come back in the order of `rules`.
+pub fn evaluate(rules: &[&Rule], facts: &Facts) -> Vec<RuleResult> {
+    rules.par_iter().map(|r| evaluate_rule(r, facts)).collect()
+}
+
+pub fn evaluate_rule(rule: &Rule, facts: &Facts) -> RuleResult {
+    let start = Instant::now();
+    let verdict = match &rule.applies_if {
+        Some(cond) => {
+            let v = eval(cond, facts);
+            match v.outcome {
+                Outcome::Pass => eval(&rule.check, facts),
+                Outcome::Fail => Verdict {
+                    outcome: Outcome::NotApplicable,
+                    reason: Some(format!("applies_if not met: {}", summarize(&v.evidence))),
+                    evidence: Vec::new(),
+                },
+                Outcome::NotApplicable => Verdict {
+                    outcome: Outcome::NotApplicable,
+                    reason: v.reason,
+                    evidence: Vec::new(),
+                },
+                Outcome::Error => Verdict {
+                    outcome: Outcome::Error,
+                    reason: v.reason.map(|r| format!("applies_if: {r}")),
+                    evidence: v.evidence,
+                },
+            }
+        }
+        None => eval(&rule.check, facts),
+    };
+    RuleResult {
+        outcome: verdict.outcome,
+        reason: match verdict.outcome {
+            Outcome::Pass | Outcome::Fail => None,
+            _ => verdict.reason,
+        },
+        evidence: verdict.evidence,
+        duration: start.elapsed(),
+    }
+}
+
+/// One line per piece of evidence: `subject: observed (source); expected ...`.
+pub fn summarize(evidence: &[Evidence]) -> String {
+    evidence
+        .iter()
+        .map(|e| {
+            let observed = if e.observed.is_empty() {
+                e.note.clone().unwrap_or_else(|| "nothing observed".into())
+            } else {
+                e.observed
+                    .iter()
+                    .take(3)
+                    .map(|o| {
+                        let v = compare::text(&o.value).unwrap_or_else(|| "null".into());
+                        match (&o.source, &o.note) {
+                            (Some(s), _) => format!("{v:?} at {s}"),
+                            (None, Some(n)) => format!("{v:?} ({n})"),
+                            (None, None) => format!("{v:?}"),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{}: {}; expected {}", e.subject, observed, e.expected)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn eval(check: &Check, facts: &Facts) -> Verdict {
+    match check {
+        Check::Probe(p) => eval_probe(p, facts),
+        Check::Not(inner) => {
+            let mut v = eval(inner, facts);
+            v.outcome = match v.outcome {
+                Outcome::Pass => Outcome::Fail,
+                Outcome::Fail => Outcome::Pass,
+                other => other,
+            };
+            v
+        }
+        Check::All(children) => combine(children, facts, |outcomes| {
+            if outcomes.contains(&Outcome::Fail) {
+                Outcome::Fail
+            } else if outcomes.contains(&Outcome::Error) {
+                Outcome::Error
+            } else if outcomes.iter().all(|o| *o == Outcome::NotApplicable) {
+                Outcome::NotApplicable
+            } else {
+                Outcome::Pass
+            }
+        }),
+        Check::Any(children) => combine(children, facts, any),
+        Check::None(children) => combine(children, facts, |outcomes| match any(outcomes) {
+            Outcome::Pass => Outcome::Fail,
+            Outcome::Fail => Outcome::Pass,
+            other => other,
+        }),
+    }
+}
+
+fn any(outcomes: &[Outcome]) -> Outcome {
+    if outcomes.contains(&Outcome::Pass) {
+        Outcome::Pass
+    } else if outcomes.contains(&Outcome::Error) {
+        Outcome::Error
+    } else if outcomes.contains(&Outcome::Fail) {
+        Outcome::Fail
+    } else {
+        Outcome::NotApplicable
+    }
+}
+
+/// Every child is evaluated, even when the result is already known, so the
+/// evidence is complete and does not depend on evaluation order.
+fn combine(children: &[Check], facts: &Facts, rule: impl Fn(&[Outcome]) -> Outcome) -> Verdict {
+    let verdicts: Vec<Verdict> = children.iter().map(|c| eval(c, facts)).collect();
+    let outcomes: Vec<Outcome> = verdicts.iter().map(|v| v.outcome).collect();
+    let outcome = rule(&outcomes);
+    let reason = verdicts
+        .iter()
+        .filter(|v| v.outcome == outcome)
+        .filter_map(|v| v.reason.clone())
+        .collect::<Vec<_>>();
+    Verdict {
+        outcome,
+        reason: (!reason.is_empty()).then(|| reason.join("; ")),
+        evidence: verdicts.into_iter().flat_map(|v| v.evidence).collect(),
+    }
+}
+
+fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
+    let mut subject = probe::describe(&check.probe);
+    if !check.filter.is_empty() {
+        let conds: Vec<String> = check.filter.iter().map(|(f, c)| format!("{f} {c}")).collect();
+        subject.push_str(&format!(" where {}", conds.join(" and ")));
+    }
+    if let Some(field) = &check.field {
+        subject.push_str(&format!(": {field}"));
+    }
+    let expected = expectation(check);
+    let skipped = |outcome: Outcome, reason: String| Verdict {
+        outcome,
+        reason: Some(reason.clone()),
+        evidence: vec![Evidence {
+            subject: subject.clone(),
+            expected: expected.clone(),
+            observed: Vec::new(),
+            observed_count: 0,
+            outcome,
+            note: Some(reason),
+        }],
+    };
+    let gathered = match probe::gather(check, facts) {
+        Ok(g) => g,
+        Err(Skip::NotApplicable(r)) => return skipped(Outcome::NotApplicable, r),
+        Err(Skip::Error(r)) => return skipped(Outcome::Error, r),
+    };
+    let Gathered { items, notes } = gathered;
+    let items: Vec<Item> = items
+        .into_iter()
+        .filter(|item| {
+            check.filter.iter().all(|(field, cond)| {
+                let v = field_value(&item.value, field);
+                compare::holds(cond, &v)
+            })
+        })
+        .map(|mut item| {
+            if let Some(field) = &check.field {
+                item.value = field_value(&item.value, field);
+            }
+            item
+        })
+        .collect();
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    let observed_count = items.len();
+
+    let (outcome, matched): (Outcome, Vec<bool>) = match &check.assertion {
+        Assertion::Exists(want) => {
+            let ok = !items.is_empty() == *want;
+            (pass_if(ok), vec![true; items.len()])
+        }
+        Assertion::Count(cond) => {
+            let ok = compare::count_holds(cond, items.len());
+            (pass_if(ok), vec![true; items.len()])
+        }
+        Assertion::Value(cond) => {
+            let matched: Vec<bool> = items.iter().map(|i| compare::holds(cond, &i.value)).collect();
+            if items.is_empty() {
+                let outcome = match check.if_missing {
+                    IfMissing::Fail => Outcome::Fail,
+                    IfMissing::Pass => Outcome::Pass,
+                    IfMissing::NotApplicable => Outcome::NotApplicable,
+                };
+                (outcome, matched)
+            } else {
+                let ok = match check.quantifier {
+                    Quantifier::All => matched.iter().all(|m| *m),
+                    Quantifier::Any => matched.iter().any(|m| *m),
+                    Quantifier::None => !matched.iter().any(|m| *m),
+                };
+                (pass_if(ok), matched)
+            }
+        }
+    };
+
+    // Offending items first: they are what an auditor needs to see.
+    let offending = |m: bool| match (&check.assertion, check.quantifier) {
+        (Assertion::Value(_), Quantifier::None) => m,
+        (Assertion::Value(_), _) => !m,
+        _ => false,
+    };
+    let mut observed: Vec<Observation> = items
+        .into_iter()
+        .zip(matched)
+        .map(|(item, m)| Observation {
+            value: item.value,
+            source: item.source,
+            note: item.note,
+            matched: m,
+        })
+        .collect();
+    observed.sort_by_key(|o| !offending(o.matched));
+    observed.truncate(MAX_OBSERVED);
+
+    let reason = match outcome {
+        Outcome::NotApplicable => Some(note.clone().unwrap_or_else(|| "nothing observed".into())),
+        _ => None,
+    };
+    Verdict {
+        outcome,
+        reason,
+        evidence: vec![Evidence {
+            subject,
+            expected,
+            observed,
+            observed_count,
+            outcome,
+            note,
+        }],
+    }
+}
+
+fn pass_if(ok: bool) -> Outcome {
+    if ok {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    }
+}
+
+/// A field of a record, by dotted path; `null` when absent.
+fn field_value(value: &Value, field: &str) -> Value {
+    let parts: Vec<&str> = field.split('.').collect();
+    probe::lookup(value, &parts).cloned().unwrap_or(Value::Null)
+}
+
+fn expectation(check: &ProbeCheck) -> String {
+    match &check.assertion {
+        Assertion::Exists(true) => "exists".into(),
+        Assertion::Exists(false) => "does not exist".into(),
+        Assertion::Count(c) => format!("count {c}"),
+        Assertion::Value(c) => {
+            let q = match check.quantifier {
+                Quantifier::All => "",
+                Quantifier::Any => "at least one: ",
+                Quantifier::None => "none: ",
+            };
+            format!("{q}{c}")
+        }
+    }
+}

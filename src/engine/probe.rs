@@ -1,0 +1,482 @@
+//! Probes: what each one observes in the facts, as items with their source.
+
+use crate::facts::{fact_ref, keyvalue, FactError, Facts, Source};
+use crate::policy::{Probe, ProbeCheck, Separator, View};
+use crate::target::TargetError;
+use globset::GlobMatcher;
+use serde_json::{json, Value};
+
+/// One thing a probe observed: a value (a scalar, or a record with fields)
+/// and where it came from.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub value: Value,
+    pub source: Option<Source>,
+    /// Context an auditor needs, such as "OpenSSH default".
+    pub note: Option<String>,
+}
+
+impl Item {
+    fn new(value: Value, source: Option<Source>) -> Item {
+        Item {
+            value,
+            source,
+            note: None,
+        }
+    }
+}
+
+/// Why a probe observed nothing it could judge.
+#[derive(Debug, Clone)]
+pub enum Skip {
+    NotApplicable(String),
+    Error(String),
+}
+
+impl From<FactError> for Skip {
+    fn from(e: FactError) -> Skip {
+        match e {
+            FactError::RuntimeOnly { .. } => Skip::NotApplicable(e.to_string()),
+            FactError::Read(e) => Skip::Error(e.to_string()),
+        }
+    }
+}
+
+impl From<TargetError> for Skip {
+    fn from(e: TargetError) -> Skip {
+        Skip::Error(e.to_string())
+    }
+}
+
+impl From<&TargetError> for Skip {
+    fn from(e: &TargetError) -> Skip {
+        Skip::Error(e.to_string())
+    }
+}
+
+/// What a probe saw: its items, and remarks on what it did not find.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    pub items: Vec<Item>,
+    pub notes: Vec<String>,
+}
+
+/// Fields that exist only on a live host; asking for them elsewhere makes a
+/// check not applicable rather than false.
+const RUNTIME_FIELDS: &[(&str, &str)] = &[("service", "active"), ("kernel_module", "loaded")];
+
+/// Fields that come from /etc/shadow or /etc/gshadow rather than passwd/group.
+const SHADOW_FIELDS: &[&str] = &[
+    "password_state",
+    "hash_algorithm",
+    "last_change",
+    "min_days",
+    "max_days",
+    "warn_days",
+    "inactive_days",
+    "expire_date",
+    "admins",
+];
+
+pub fn probe_key(p: &Probe) -> &'static str {
+    match p {
+        Probe::File { .. } => "file",
+        Probe::FileContent { .. } => "file_content",
+        Probe::Config { .. } => "config",
+        Probe::Sshd { .. } => "sshd",
+        Probe::Sysctl { .. } => "sysctl",
+        Probe::Package { .. } => "package",
+        Probe::Service { .. } => "service",
+        Probe::KernelModule { .. } => "kernel_module",
+        Probe::Mount { .. } => "mount",
+        Probe::User { .. } => "user",
+        Probe::Group { .. } => "group",
+        Probe::Listening { .. } => "listening",
+        Probe::Process { .. } => "process",
+        Probe::Fact { .. } => "fact",
+    }
+}
+
+/// A short description of what the probe looks at, for evidence.
+pub fn describe(p: &Probe) -> String {
+    match p {
+        Probe::File { path, follow } => {
+            if *follow {
+                format!("file {path}")
+            } else {
+                format!("file {path} (not following links)")
+            }
+        }
+        Probe::FileContent { path, line } => match line {
+            Some(re) => format!("lines of {path} matching /{}/", re.as_str()),
+            None => format!("lines of {path}"),
+        },
+        Probe::Config { path, key, section, .. } => match section {
+            Some(s) => format!("{path} [{s}] {key}"),
+            None => format!("{path} {key}"),
+        },
+        Probe::Sshd { keyword, include_match } => {
+            if *include_match {
+                format!("sshd {keyword} (global and Match blocks)")
+            } else {
+                format!("sshd {keyword}")
+            }
+        }
+        Probe::Sysctl { key, from, .. } => match from {
+            View::Runtime => format!("sysctl {key}"),
+            View::Configured => format!("sysctl {key} (configured)"),
+        },
+        Probe::Package { name } => format!("package {name}"),
+        Probe::Service { name } => format!("service {name}"),
+        Probe::KernelModule { name } => format!("kernel module {name}"),
+        Probe::Mount { mountpoint, from, .. } => match from {
+            View::Runtime => format!("mount {mountpoint}"),
+            View::Configured => format!("mount {mountpoint} (configured)"),
+        },
+        Probe::User { name } => format!("users {name}"),
+        Probe::Group { name } => format!("groups {name}"),
+        Probe::Listening { port } => match port {
+            Some(p) => format!("listening sockets on port {p}"),
+            None => "listening sockets".to_string(),
+        },
+        Probe::Process { name } => format!("processes {name}"),
+        Probe::Fact { path } => format!("fact {path}"),
+    }
+}
+
+fn matcher(pattern: &str) -> Option<GlobMatcher> {
+    globset::Glob::new(pattern).ok().map(|g| g.compile_matcher())
+}
+
+/// The fields a check reads from its items (`field` and `where`).
+fn fields_used(check: &ProbeCheck) -> impl Iterator<Item = &str> {
+    check
+        .field
+        .iter()
+        .map(String::as_str)
+        .chain(check.filter.iter().map(|(f, _)| f.as_str()))
+}
+
+pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
+    let key = probe_key(&check.probe);
+    let live = facts.target().is_live();
+    for field in fields_used(check) {
+        if !live && RUNTIME_FIELDS.contains(&(key, field)) {
+            return Err(Skip::NotApplicable(format!(
+                "`{field}` of a {key} exists only on a live host"
+            )));
+        }
+    }
+    let mut out = Gathered::default();
+    match &check.probe {
+        Probe::File { path, follow } => {
+            let users = facts.passwd();
+            let groups = facts.group();
+            let owner = |uid: u32| -> Value {
+                fact_ref(users)
+                    .ok()
+                    .and_then(|u| u.iter().find(|u| u.uid == uid))
+                    .map_or(Value::Null, |u| json!(u.name))
+            };
+            let group = |gid: u32| -> Value {
+                fact_ref(groups)
+                    .ok()
+                    .and_then(|g| g.iter().find(|g| g.gid == gid))
+                    .map_or(Value::Null, |g| json!(g.name))
+            };
+            let paths = facts.paths(path);
+            for p in paths.as_ref().as_ref().map_err(Skip::from)? {
+                match &*facts.file_meta(p, *follow) {
+                    Ok(Some(m)) => out.items.push(Item::new(
+                        json!({
+                            "path": m.path,
+                            "type": m.file_type.name(),
+                            "mode": format!("{:04o}", m.mode),
+                            "uid": m.uid,
+                            "gid": m.gid,
+                            "owner": owner(m.uid),
+                            "group": group(m.gid),
+                            "size": m.size,
+                            "link_target": m.link_target,
+                        }),
+                        Some(Source::file(p.clone())),
+                    )),
+                    Ok(None) => out.notes.push(format!("{p} does not exist")),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if paths.as_ref().as_ref().is_ok_and(|p| p.is_empty()) {
+                out.notes.push(format!("nothing matches {path}"));
+            }
+        }
+        Probe::FileContent { path, line } => {
+            let paths = facts.paths(path);
+            let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+            if paths.is_empty() {
+                out.notes.push(format!("nothing matches {path}"));
+            }
+            for p in paths {
+                let text = facts.file_text(p);
+                let text = match &*text {
+                    Ok(Some(t)) => t,
+                    Ok(None) => {
+                        out.notes.push(format!("{p} does not exist"));
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                for (i, raw) in text.text.lines().enumerate() {
+                    let l = raw.strip_suffix('\r').unwrap_or(raw);
+                    let value = match line {
+                        None => Some(l.to_string()),
+                        Some(re) => re.captures(l).map(|c| {
+                            c.get(1)
+                                .or_else(|| c.get(0))
+                                .map_or(String::new(), |m| m.as_str().to_string())
+                        }),
+                    };
+                    if let Some(v) = value {
+                        out.items.push(Item::new(
+                            Value::String(v),
+                            Some(Source::line(p.clone(), i as u32 + 1)),
+                        ));
+                    }
+                }
+            }
+        }
+        Probe::Config { path, key, section, separator, ignore_case } => {
+            let opts = keyvalue::KvOptions {
+                separator: match separator {
+                    Separator::Whitespace => keyvalue::Separator::Whitespace,
+                    Separator::Equals => keyvalue::Separator::Equals,
+                    Separator::Auto => keyvalue::Separator::Auto,
+                },
+                case_insensitive_keys: *ignore_case,
+            };
+            let paths = facts.paths(path);
+            let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+            // Later files override earlier ones, as drop-in directories do.
+            let mut found = None;
+            for p in paths {
+                match &*facts.config(p, &opts) {
+                    Ok(Some(entries)) => {
+                        if let Some(e) =
+                            keyvalue::lookup(entries, section.as_deref(), key, *ignore_case)
+                        {
+                            found = Some(Item::new(
+                                Value::String(e.value.clone()),
+                                Some(Source::line(p.clone(), e.line)),
+                            ));
+                        }
+                    }
+                    Ok(None) => out.notes.push(format!("{p} does not exist")),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            match found {
+                Some(item) => out.items.push(item),
+                None if !paths.is_empty() => out.notes.push(format!("{key} is not set")),
+                None => out.notes.push(format!("nothing matches {path}")),
+            }
+        }
+        Probe::Sshd { keyword, include_match } => {
+            let sshd = fact_ref(facts.sshd()).map_err(Skip::from)?;
+            let Some(cfg) = sshd else {
+                out.notes.push("/etc/ssh/sshd_config does not exist".into());
+                return Ok(out);
+            };
+            if let Some(v) = cfg.get(keyword) {
+                let mut item = Item::new(Value::String(v.value.clone()), v.source.clone());
+                if v.source.is_none() {
+                    item.note = Some("OpenSSH default".into());
+                }
+                out.items.push(item);
+            } else {
+                out.notes.push(format!("{keyword} is not set and has no default"));
+            }
+            if *include_match {
+                for block in &cfg.match_blocks {
+                    if let Some(v) = block.settings.get(keyword) {
+                        let mut item = Item::new(Value::String(v.value.clone()), v.source.clone());
+                        item.note = Some(format!("Match {}", block.criteria));
+                        out.items.push(item);
+                    }
+                }
+            }
+        }
+        Probe::Sysctl { key, from, fallback } => {
+            let configured = |out: &mut Gathered| -> Result<(), Skip> {
+                let c = fact_ref(facts.sysctl_configured()).map_err(Skip::from)?;
+                match c.settings.get(&crate::facts::sysctl::normalize_key(key)) {
+                    Some(s) => out.items.push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    None => out.notes.push(format!("{key} is not set in any sysctl configuration file")),
+                }
+                Ok(())
+            };
+            match from {
+                View::Configured => configured(&mut out)?,
+                View::Runtime => match &*facts.sysctl_runtime(key) {
+                    Ok(Some(s)) => out.items.push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    Ok(None) => out.notes.push(format!("{key} does not exist in this kernel")),
+                    Err(FactError::RuntimeOnly { .. }) if *fallback => {
+                        out.notes.push("runtime value unavailable; configured value used".into());
+                        configured(&mut out)?;
+                    }
+                    Err(e) => return Err(e.clone().into()),
+                },
+            }
+        }
+        Probe::Package { name } => {
+            let pkgs = fact_ref(facts.packages()).map_err(Skip::from)?;
+            let readable = pkgs.managers.iter().any(|m| m == "dpkg" || m == "apk");
+            if !readable {
+                return Err(Skip::Error(if pkgs.managers.is_empty() {
+                    "no package database found (dpkg, apk); cannot tell what is installed".into()
+                } else {
+                    format!("the {} package database cannot be read yet", pkgs.managers.join(", "))
+                }));
+            }
+            match pkgs.get(name) {
+                Some(p) => out.items.push(Item::new(
+                    json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager }),
+                    Some(p.source.clone()),
+                )),
+                None => out.notes.push(format!("{name} is not installed")),
+            }
+        }
+        Probe::Service { name } => {
+            let services = fact_ref(facts.services()).map_err(Skip::from)?;
+            match services.get(name) {
+                Some(s) => out.items.push(Item::new(
+                    serde_json::to_value(s).unwrap_or(Value::Null),
+                    Some(s.source.clone()),
+                )),
+                None => out.notes.push(format!("no unit named {name}")),
+            }
+        }
+        Probe::KernelModule { name } => {
+            let config = fact_ref(facts.modprobe()).map_err(Skip::from)?;
+            let loaded = if live {
+                let mods = fact_ref(facts.modules_loaded()).map_err(Skip::from)?;
+                json!(mods.iter().any(|m| &m.name == name))
+            } else {
+                Value::Null
+            };
+            let install = config.install.get(name);
+            let blacklisted = config.blacklisted.get(name);
+            let source = install
+                .map(|(_, s)| s.clone())
+                .or_else(|| blacklisted.cloned());
+            out.items.push(Item::new(
+                json!({
+                    "name": name,
+                    "loaded": loaded,
+                    "blacklisted": blacklisted.is_some(),
+                    "install": install.map(|(cmd, _)| cmd),
+                    "disabled": install.is_some_and(|(cmd, _)| crate::facts::modules::install_disables(cmd)),
+                }),
+                source,
+            ));
+        }
+        Probe::Mount { mountpoint, from, fallback } => {
+            let find = |mounts: &[crate::facts::mounts::Mount], out: &mut Gathered| {
+                // The last mount on a point is the one visible there.
+                match mounts.iter().rev().find(|m| &m.mountpoint == mountpoint) {
+                    Some(m) => out.items.push(Item::new(
+                        json!({ "mountpoint": m.mountpoint, "device": m.device, "fstype": m.fstype, "options": m.options }),
+                        Some(m.source.clone()),
+                    )),
+                    None => out.notes.push(format!("{mountpoint} is not a separate mount")),
+                }
+            };
+            let runtime = match from {
+                View::Runtime => facts.mounts_runtime(),
+                View::Configured => facts.fstab(),
+            };
+            match runtime {
+                Ok(c) => find(&c.value, &mut out),
+                Err(FactError::RuntimeOnly { .. }) if *fallback => {
+                    out.notes.push("runtime mounts unavailable; /etc/fstab used".into());
+                    find(fact_ref(facts.fstab()).map_err(Skip::from)?, &mut out);
+                }
+                Err(e) => return Err(e.clone().into()),
+            }
+        }
+        Probe::User { name } | Probe::Group { name } => {
+            let is_user = matches!(check.probe, Probe::User { .. });
+            if fields_used(check).any(|f| SHADOW_FIELDS.contains(&f)) {
+                let (result, file) = if is_user {
+                    (facts.shadow().as_ref().map(|c| c.value.is_some()), "/etc/shadow")
+                } else {
+                    (facts.gshadow().as_ref().map(|c| c.value.is_some()), "/etc/gshadow")
+                };
+                match result {
+                    Err(e) => return Err(e.clone().into()),
+                    Ok(false) => return Err(Skip::Error(format!("{file} does not exist; password fields cannot be checked"))),
+                    Ok(true) => {}
+                }
+            }
+            let all = if is_user { facts.users_json() } else { facts.groups_json() };
+            let all = all.map_err(Skip::from)?;
+            let file = if is_user { "/etc/passwd" } else { "/etc/group" };
+            let m = matcher(name);
+            for record in all.as_array().into_iter().flatten() {
+                let rname = record["name"].as_str().unwrap_or("");
+                if m.as_ref().is_some_and(|m| m.is_match(rname)) {
+                    let line = record.get("line").and_then(Value::as_u64).map(|l| l as u32);
+                    let source = Source { file: file.into(), line };
+                    out.items.push(Item::new(record.clone(), Some(source)));
+                }
+            }
+        }
+        Probe::Listening { port } => {
+            let sockets = fact_ref(facts.listening()).map_err(Skip::from)?;
+            for s in sockets.iter().filter(|s| port.is_none_or(|p| s.port == p)) {
+                out.items.push(Item::new(
+                    serde_json::to_value(s).unwrap_or(Value::Null),
+                    Some(s.source.clone()),
+                ));
+            }
+        }
+        Probe::Process { name } => {
+            let procs = fact_ref(facts.processes()).map_err(Skip::from)?;
+            let m = matcher(name);
+            for p in procs.iter().filter(|p| m.as_ref().is_some_and(|m| m.is_match(&p.name))) {
+                out.items.push(Item::new(
+                    serde_json::to_value(p).unwrap_or(Value::Null),
+                    Some(Source::file(format!("/proc/{}", p.pid))),
+                ));
+            }
+        }
+        Probe::Fact { path } => {
+            let mut parts = path.split('.');
+            let name = parts.next().unwrap_or("");
+            if !crate::facts::FACT_NAMES.contains(&name) {
+                return Err(Skip::Error(format!(
+                    "no fact named `{name}`; facts: {}",
+                    crate::facts::FACT_NAMES.join(", ")
+                )));
+            }
+            let root = facts.json(name);
+            let root = root.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
+            let rest: Vec<&str> = parts.collect();
+            match lookup(root, &rest) {
+                Some(Value::Array(items)) => {
+                    out.items.extend(items.iter().map(|v| Item::new(v.clone(), None)))
+                }
+                Some(Value::Null) | None => out.notes.push(format!("{path} is not known")),
+                Some(v) => out.items.push(Item::new(v.clone(), None)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The value at a dotted path inside a JSON value.
+pub fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, part| match v {
+        Value::Object(map) => map.get(*part),
+        Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}

@@ -1,0 +1,759 @@
+//! Installed packages, from the package managers' own databases.
+//!
+//! dpkg and apk keep plain-text databases, parsed here. rpm keeps SQLite or
+//! Berkeley DB files, which are not read yet: the manager is still reported,
+//! with a diagnostic, so rules about rpm packages do not silently pass.
+
+use crate::diag::Diagnostic;
+use crate::facts::{Collected, FactResult, Source};
+use crate::target::Target;
+use serde::Serialize;
+use std::cmp::Ordering;
+
+const DPKG_STATUS: &str = "/var/lib/dpkg/status";
+const APK_INSTALLED: &str = "/lib/apk/db/installed";
+const RPM_DATABASES: [&str; 3] = [
+    "/var/lib/rpm/rpmdb.sqlite",
+    "/var/lib/rpm/Packages",
+    "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Package {
+    pub name: String,
+    /// As the database writes it, epoch and revision included.
+    pub version: String,
+    pub arch: Option<String>,
+    /// "dpkg", "apk" or "rpm".
+    pub manager: String,
+    /// The database file and the first line of the package's entry.
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Packages {
+    /// Package managers whose database exists in the target.
+    pub managers: Vec<String>,
+    /// Sorted by name, then architecture.
+    pub packages: Vec<Package>,
+}
+
+impl Packages {
+    /// The installed package `name`, or `name:arch` for one architecture of a
+    /// multi-arch package (`name:any` means any architecture).
+    pub fn get(&self, name: &str) -> Option<&Package> {
+        let (name, arch) = match name.split_once(':') {
+            Some((name, "any")) => (name, None),
+            Some((name, arch)) => (name, Some(arch)),
+            None => (name, None),
+        };
+        let start = self.packages.partition_point(|p| p.name.as_str() < name);
+        self.packages
+            .get(start..)?
+            .iter()
+            .take_while(|p| p.name == name)
+            .find(|p| arch.is_none() || p.arch.as_deref() == arch)
+    }
+}
+
+/// Installed packages from a dpkg `status` file. Entries for packages that
+/// are known but not installed (removed, config files only, half-installed)
+/// are skipped.
+pub fn parse_dpkg_status(text: &str, file: &str) -> (Vec<Package>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut packages = Vec::new();
+    for stanza in stanzas(text, file, &mut diags) {
+        let Some(name) = stanza.field("Package").filter(|n| !n.is_empty()) else {
+            diags.push(
+                Diagnostic::new(file, "entry has no Package field; skipped").at(stanza.line, None),
+            );
+            continue;
+        };
+        let Some(status) = stanza.field("Status") else {
+            diags.push(
+                Diagnostic::new(file, format!("package {name} has no Status field; skipped"))
+                    .at(stanza.line, None),
+            );
+            continue;
+        };
+        let words: Vec<&str> = status.split_whitespace().collect();
+        // Status is "want flag state"; only the state says what is on disk,
+        // so "hold ok installed" and "deinstall ok installed" both count.
+        let [_want, _flag, state] = words.as_slice() else {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    format!("package {name}: malformed Status {status:?}; skipped"),
+                )
+                .at(stanza.line, None),
+            );
+            continue;
+        };
+        if *state != "installed" {
+            continue;
+        }
+        let version = match stanza.field("Version") {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => {
+                diags.push(
+                    Diagnostic::new(file, format!("installed package {name} has no Version"))
+                        .at(stanza.line, None),
+                );
+                String::new()
+            }
+        };
+        packages.push(Package {
+            name: name.to_string(),
+            version,
+            arch: stanza
+                .field("Architecture")
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
+            manager: "dpkg".to_string(),
+            source: Source::line(file, stanza.line),
+        });
+    }
+    diags.sort_by_key(|d| d.line);
+    (packages, diags)
+}
+
+/// Installed packages from apk's `installed` database: stanzas of
+/// single-letter `K:value` lines, `P` the name, `V` the version, `A` the
+/// architecture. Every entry in that file is installed.
+pub fn parse_apk_installed(text: &str, file: &str) -> (Vec<Package>, Vec<Diagnostic>) {
+    struct Entry {
+        line: u32,
+        name: Option<String>,
+        version: Option<String>,
+        arch: Option<String>,
+    }
+    fn finish(entry: Entry, file: &str, packages: &mut Vec<Package>, diags: &mut Vec<Diagnostic>) {
+        let Some(name) = entry.name.filter(|n| !n.is_empty()) else {
+            diags.push(
+                Diagnostic::new(file, "entry has no P: (name) line; skipped").at(entry.line, None),
+            );
+            return;
+        };
+        let version = entry.version.filter(|v| !v.is_empty()).unwrap_or_else(|| {
+            diags.push(
+                Diagnostic::new(file, format!("package {name} has no V: (version) line"))
+                    .at(entry.line, None),
+            );
+            String::new()
+        });
+        packages.push(Package {
+            name,
+            version,
+            arch: entry.arch.filter(|a| !a.is_empty()),
+            manager: "apk".to_string(),
+            source: Source::line(file, entry.line),
+        });
+    }
+
+    let mut diags = Vec::new();
+    let mut packages = Vec::new();
+    let mut current: Option<Entry> = None;
+    for (lineno, line) in lines(text) {
+        if line.trim().is_empty() {
+            if let Some(entry) = current.take() {
+                finish(entry, file, &mut packages, &mut diags);
+            }
+            continue;
+        }
+        let mut chars = line.chars();
+        let (Some(key), Some(':')) = (chars.next(), chars.next()) else {
+            diags.push(
+                Diagnostic::new(file, format!("expected K:value, found {line:?}")).at(lineno, None),
+            );
+            continue;
+        };
+        let value = chars.as_str().trim().to_string();
+        let entry = current.get_or_insert(Entry {
+            line: lineno,
+            name: None,
+            version: None,
+            arch: None,
+        });
+        match key {
+            'P' => entry.name = Some(value),
+            'V' => entry.version = Some(value),
+            'A' => entry.arch = Some(value),
+            _ => {}
+        }
+    }
+    if let Some(entry) = current.take() {
+        finish(entry, file, &mut packages, &mut diags);
+    }
+    (packages, diags)
+}
+
+/// Compares two Debian version strings as dpkg does (Debian policy 5.6.12):
+/// epoch numerically, then upstream version and revision with `~` before
+/// everything (even the end), letters before other characters, and digit
+/// runs compared as numbers. Total: malformed versions compare too.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let (epoch_a, upstream_a, revision_a) = split_version(a);
+    let (epoch_b, upstream_b, revision_b) = split_version(b);
+    compare_numbers(epoch_a, epoch_b)
+        .then_with(|| compare_fragment(upstream_a, upstream_b))
+        .then_with(|| compare_fragment(revision_a, revision_b))
+}
+
+/// `[epoch:]upstream[-revision]`; the revision follows the last hyphen.
+fn split_version(version: &str) -> (&str, &str, &str) {
+    let version = version.trim();
+    let (epoch, rest) = match version.split_once(':') {
+        Some((epoch, rest)) if epoch.bytes().all(|c| c.is_ascii_digit()) => (epoch, rest),
+        _ => ("", version),
+    };
+    let (upstream, revision) = rest.rsplit_once('-').unwrap_or((rest, ""));
+    (epoch, upstream, revision)
+}
+
+/// Digit strings of any length compared as numbers, without overflow.
+fn compare_numbers(a: &str, b: &str) -> Ordering {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// dpkg's character weight in the non-digit parts; the end of the string
+/// weighs like a digit (0), so only `~` sorts before it.
+fn weight(c: Option<u8>) -> i32 {
+    match c {
+        None => 0,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+        Some(b'~') => -1,
+        Some(c) => i32::from(c) + 256,
+    }
+}
+
+/// dpkg's `verrevcmp`: alternating non-digit and digit runs.
+fn compare_fragment(a: &str, b: &str) -> Ordering {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let (mut i, mut j) = (0, 0);
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
+    while i < a.len() || j < b.len() {
+        while (i < a.len() && !digit(a, i)) || (j < b.len() && !digit(b, j)) {
+            let wa = weight(a.get(i).copied());
+            let wb = weight(b.get(j).copied());
+            if wa != wb {
+                return wa.cmp(&wb);
+            }
+            i += 1;
+            j += 1;
+        }
+        while a.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let mut first_diff = Ordering::Equal;
+        while digit(a, i) && digit(b, j) {
+            if first_diff == Ordering::Equal {
+                first_diff = a.get(i).cmp(&b.get(j));
+            }
+            i += 1;
+            j += 1;
+        }
+        if digit(a, i) {
+            return Ordering::Greater;
+        }
+        if digit(b, j) {
+            return Ordering::Less;
+        }
+        if first_diff != Ordering::Equal {
+            return first_diff;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Reads every package database found in the target. A target with none is
+/// not an error (a minimal container may have no package manager), but it
+/// gets a diagnostic.
+pub fn collect(target: &Target) -> FactResult<Packages> {
+    let mut managers = Vec::new();
+    let mut packages = Vec::new();
+    let mut diags = Vec::new();
+    let databases: [(&str, &str, Parser); 2] = [
+        ("dpkg", DPKG_STATUS, parse_dpkg_status),
+        ("apk", APK_INSTALLED, parse_apk_installed),
+    ];
+    for (manager, path, parse) in databases {
+        if let Some(file) = target.read_text(path)? {
+            let (found, found_diags) = parse(&file.text, &file.path);
+            managers.push(manager.to_string());
+            packages.extend(found);
+            diags.extend(found_diags);
+            if file.truncated {
+                diags.push(Diagnostic::new(
+                    &file.path,
+                    "file is larger than the read limit; packages listed after that point are missing",
+                ));
+            }
+        }
+    }
+    for path in RPM_DATABASES {
+        if target.metadata(path, true)?.is_some() {
+            managers.push("rpm".to_string());
+            diags.push(Diagnostic::new(
+                path,
+                "the rpm database is not read yet; rpm packages are not listed",
+            ));
+            break;
+        }
+    }
+    if managers.is_empty() {
+        diags.push(Diagnostic::new(
+            DPKG_STATUS,
+            "no package database found (dpkg, apk or rpm); no packages are listed",
+        ));
+    }
+    packages.sort_by(|a, b| {
+        (&a.name, &a.arch, &a.version, &a.manager).cmp(&(&b.name, &b.arch, &b.version, &b.manager))
+    });
+    Ok(Collected::new(Packages { managers, packages }, diags))
+}
+
+type Parser = fn(&str, &str) -> (Vec<Package>, Vec<Diagnostic>);
+
+/// One RFC 822 style paragraph: its first line and its fields in order.
+struct Stanza {
+    line: u32,
+    fields: Vec<(String, String)>,
+}
+
+impl Stanza {
+    /// Field names are case-insensitive in Debian control files.
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Splits Debian control-file text into paragraphs. Continuation lines
+/// (starting with a space or tab) extend the previous field's value.
+fn stanzas(text: &str, file: &str, diags: &mut Vec<Diagnostic>) -> Vec<Stanza> {
+    let mut out = Vec::new();
+    let mut current: Option<Stanza> = None;
+    for (lineno, line) in lines(text) {
+        if line.trim().is_empty() {
+            out.extend(current.take());
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            match current.as_mut().and_then(|s| s.fields.last_mut()) {
+                Some((_, value)) => {
+                    value.push('\n');
+                    value.push_str(line.trim());
+                }
+                None => diags.push(
+                    Diagnostic::new(file, "continuation line without a field").at(lineno, None),
+                ),
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':').filter(|(n, _)| !n.trim().is_empty()) else {
+            diags.push(
+                Diagnostic::new(file, format!("expected Field: value, found {line:?}"))
+                    .at(lineno, None),
+            );
+            continue;
+        };
+        current
+            .get_or_insert_with(|| Stanza {
+                line: lineno,
+                fields: Vec::new(),
+            })
+            .fields
+            .push((name.trim().to_string(), value.trim().to_string()));
+    }
+    out.extend(current);
+    out
+}
+
+/// Lines with their 1-based numbers, without the `\r` of CRLF endings.
+fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    text.split('\n').enumerate().map(|(idx, raw)| {
+        let lineno = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+        (lineno, raw.strip_suffix('\r').unwrap_or(raw))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let host = root.join(path.trim_start_matches('/'));
+        fs::create_dir_all(host.parent().unwrap()).unwrap();
+        fs::write(host, text).unwrap();
+    }
+
+    const STATUS: &str = "\
+Package: openssh-server
+Status: install ok installed
+Priority: optional
+Section: net
+Architecture: amd64
+Multi-Arch: foreign
+Version: 1:9.2p1-2+deb12u2
+Depends: libc6 (>= 2.36),
+ libcom-err2 (>= 1.43.9)
+Description: secure shell (SSH) server
+ This is the portable version of OpenSSH.
+ .
+ More text.
+
+Package: telnetd
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 0.17-44
+
+Package: libc6
+Status: hold ok installed
+Architecture: i386
+Version: 2.36-9+deb12u4
+
+Package: libc6
+Status: install ok installed
+Architecture: amd64
+Version: 2.36-9+deb12u4
+
+Package: rsh-server
+Status: purge ok not-installed
+Architecture: amd64
+
+Package: tzdata
+Status: install ok installed
+Architecture: all
+Version: 2024a-0+deb12u1
+";
+
+    #[test]
+    fn dpkg_status_lists_installed_packages_only() {
+        let (pkgs, diags) = parse_dpkg_status(STATUS, "/var/lib/dpkg/status");
+        assert!(diags.is_empty(), "{diags:?}");
+        let names: Vec<_> = pkgs
+            .iter()
+            .map(|p| format!("{}:{}", p.name, p.arch.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "openssh-server:amd64",
+                "libc6:i386",
+                "libc6:amd64",
+                "tzdata:all"
+            ]
+        );
+        let ssh = &pkgs[0];
+        assert_eq!(ssh.version, "1:9.2p1-2+deb12u2");
+        assert_eq!(ssh.manager, "dpkg");
+        assert_eq!(ssh.source, Source::line("/var/lib/dpkg/status", 1));
+        assert_eq!(pkgs[1].source.line, Some(20));
+    }
+
+    #[test]
+    fn dpkg_status_crlf_and_case_insensitive_fields() {
+        let text = "package: curl\r\nstatus: install ok installed\r\nversion: 7.88.1-10\r\n\r\n";
+        let (pkgs, diags) = parse_dpkg_status(text, "s");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(pkgs.len(), 1);
+        assert_eq!(pkgs[0].name, "curl");
+        assert_eq!(pkgs[0].version, "7.88.1-10");
+        assert_eq!(pkgs[0].arch, None);
+    }
+
+    #[test]
+    fn dpkg_status_malformed_entries() {
+        let text = "\
+ stray continuation
+Package: a
+Status: install ok
+Version: 1
+
+Status: install ok installed
+Version: 2
+
+Package: b
+this line has no colon
+Status: install ok installed
+
+Package: c
+Version: 3
+
+Package: d
+Status: install ok installed
+Version: 4
+";
+        let (pkgs, diags) = parse_dpkg_status(text, "s");
+        // b is kept (installed, no version); d is fine.
+        let names: Vec<_> = pkgs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["b", "d"]);
+        assert_eq!(pkgs[0].version, "");
+        let lines: Vec<_> = diags.iter().map(|d| d.line.unwrap()).collect();
+        // stray continuation, malformed Status (a), no Package, b without
+        // Version, bad line in b, c without Status.
+        assert_eq!(lines, vec![1, 2, 6, 9, 10, 13]);
+        assert!(diags.iter().all(|d| d.file == "s"));
+    }
+
+    #[test]
+    fn dpkg_status_empty() {
+        assert_eq!(parse_dpkg_status("", "s"), (vec![], vec![]));
+        assert_eq!(parse_dpkg_status("\n\n\r\n", "s"), (vec![], vec![]));
+    }
+
+    const APK: &str = "\
+C:Q1abc=
+P:musl
+V:1.2.4-r2
+A:x86_64
+S:383152
+T:the musl c library
+F:lib
+R:libc.musl-x86_64.so.1
+
+C:Q1def=
+P:busybox
+V:1.36.1-r15
+A:x86_64
+";
+
+    #[test]
+    fn apk_installed() {
+        let (pkgs, diags) = parse_apk_installed(APK, "/lib/apk/db/installed");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(pkgs.len(), 2);
+        assert_eq!(pkgs[0].name, "musl");
+        assert_eq!(pkgs[0].version, "1.2.4-r2");
+        assert_eq!(pkgs[0].arch.as_deref(), Some("x86_64"));
+        assert_eq!(pkgs[0].manager, "apk");
+        assert_eq!(pkgs[0].source, Source::line("/lib/apk/db/installed", 1));
+        assert_eq!(pkgs[1].name, "busybox");
+        assert_eq!(pkgs[1].source.line, Some(10));
+    }
+
+    #[test]
+    fn apk_installed_malformed() {
+        let text = "P:a\r\nV:1\r\ngarbage\r\n\r\nV:2\r\nA:x86\r\n\r\nP:b\r\n";
+        let (pkgs, diags) = parse_apk_installed(text, "f");
+        assert_eq!(pkgs.len(), 2);
+        assert_eq!(pkgs[0].name, "a");
+        assert_eq!(pkgs[0].version, "1");
+        assert_eq!(pkgs[1].name, "b");
+        assert_eq!(pkgs[1].version, "");
+        let lines: Vec<_> = diags.iter().map(|d| d.line.unwrap()).collect();
+        assert_eq!(lines, vec![3, 5, 8]);
+    }
+
+    #[test]
+    fn version_table() {
+        use Ordering::*;
+        // Each row checked against `dpkg --compare-versions`.
+        let table = [
+            ("1.0~rc1", "1.0", Less),
+            ("1:0.9", "2.0", Greater),
+            ("1.0-1", "1.0-1ubuntu1", Less),
+            ("2.30", "2.4", Greater),
+            ("1.0a", "1.0", Greater),
+            ("1.0+b1", "1.0", Greater),
+            ("1.0", "1.0", Equal),
+            ("1.0", "1.00", Equal),
+            ("0:1.0", "1.0", Equal),
+            ("1.0-1", "1.0-01", Equal),
+            ("1.0", "1.0-0", Equal),
+            ("1.2.3", "1.2.10", Less),
+            ("7.6p1-4", "7.6-4", Greater),
+            ("2:1.0", "1:9.9", Greater),
+            ("10:1", "9:1", Greater),
+            ("1.0+dfsg-1", "1.0-1", Greater),
+            ("1.0.0", "1.0", Greater),
+            ("1.0-1~bpo11+1", "1.0-1", Less),
+            ("1.0-1.1", "1.0-1+b1", Greater),
+            ("1.0~~", "1.0~~a", Less),
+            ("1.0~~a", "1.0~", Less),
+            ("1.0~", "1.0", Less),
+            ("1.0", "1.0a", Less),
+            ("1.0a", "1.0+", Less),
+            ("1.0-rc1-2", "1.0-rc1-10", Less),
+            ("6.1.0-9-amd64", "6.1.0-13-amd64", Less),
+            ("9.2p1-2+deb12u2", "9.2p1-2+deb12u10", Less),
+            ("1:9.2p1-2+deb12u2", "9.2p1-2+deb12u3", Greater),
+            ("2.36-9+deb12u4", "2.36-9+deb12u4", Equal),
+            ("1.2.4-r2", "1.2.4-r10", Less),
+            ("1.0-1+deb12u1", "1.0-1+deb12u1~1", Greater),
+            ("0.9.8zh-1", "0.9.8zg-1", Greater),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(compare_versions(a, b), want, "{a} vs {b}");
+            assert_eq!(compare_versions(b, a), want.reverse(), "{b} vs {a}");
+        }
+    }
+
+    #[test]
+    fn version_comparison_is_total_on_junk() {
+        let junk = [
+            "",
+            ":",
+            "::",
+            "-",
+            "--",
+            "a:b",
+            "1:",
+            ":1",
+            "~",
+            "é1.0",
+            "1.0-",
+            "99999999999999999999999:1",
+            "\u{0}",
+        ];
+        for a in junk {
+            for b in junk {
+                let _ = compare_versions(a, b);
+            }
+        }
+        assert_eq!(
+            compare_versions("99999999999999999999999:1", "9:1"),
+            Ordering::Greater
+        );
+    }
+
+    fn packages(list: &[(&str, Option<&str>)]) -> Packages {
+        let mut packages: Vec<Package> = list
+            .iter()
+            .map(|(name, arch)| Package {
+                name: name.to_string(),
+                version: "1".into(),
+                arch: arch.map(str::to_string),
+                manager: "dpkg".into(),
+                source: Source::file("s"),
+            })
+            .collect();
+        packages.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+        Packages {
+            managers: vec!["dpkg".into()],
+            packages,
+        }
+    }
+
+    #[test]
+    fn get_by_name_and_arch() {
+        let p = packages(&[
+            ("libc6", Some("i386")),
+            ("libc6", Some("amd64")),
+            ("a", None),
+            ("zsh", Some("amd64")),
+        ]);
+        assert_eq!(p.get("libc6").unwrap().arch.as_deref(), Some("amd64"));
+        assert_eq!(p.get("libc6:i386").unwrap().arch.as_deref(), Some("i386"));
+        assert_eq!(p.get("libc6:any").unwrap().arch.as_deref(), Some("amd64"));
+        assert!(p.get("libc6:arm64").is_none());
+        assert!(p.get("a").is_some());
+        assert!(p.get("zsh").is_some());
+        assert!(p.get("libc").is_none());
+        assert!(p.get("").is_none());
+        assert!(p.get("zzz").is_none());
+    }
+
+    #[test]
+    fn collect_dpkg_root() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), DPKG_STATUS, STATUS);
+        let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
+        assert!(got.diagnostics.is_empty(), "{:?}", got.diagnostics);
+        assert_eq!(got.value.managers, vec!["dpkg"]);
+        let names: Vec<_> = got
+            .value
+            .packages
+            .iter()
+            .map(|p| format!("{}:{}", p.name, p.arch.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "libc6:amd64",
+                "libc6:i386",
+                "openssh-server:amd64",
+                "tzdata:all"
+            ]
+        );
+        assert_eq!(
+            got.value.get("openssh-server").unwrap().version,
+            "1:9.2p1-2+deb12u2"
+        );
+        assert!(got.value.get("telnetd").is_none());
+    }
+
+    #[test]
+    fn collect_apk_root() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), APK_INSTALLED, APK);
+        let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
+        assert!(got.diagnostics.is_empty());
+        assert_eq!(got.value.managers, vec!["apk"]);
+        let names: Vec<_> = got.value.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["busybox", "musl"]);
+    }
+
+    #[test]
+    fn collect_rpm_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+            "SQLite format 3\0",
+        );
+        let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
+        assert_eq!(got.value.managers, vec!["rpm"]);
+        assert!(got.value.packages.is_empty());
+        assert_eq!(got.diagnostics.len(), 1);
+        assert_eq!(
+            got.diagnostics[0].file,
+            "/usr/lib/sysimage/rpm/rpmdb.sqlite"
+        );
+        assert!(got.diagnostics[0].message.contains("not read"));
+    }
+
+    #[test]
+    fn collect_empty_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
+        assert!(got.value.managers.is_empty());
+        assert!(got.value.packages.is_empty());
+        assert_eq!(got.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn collect_reports_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), DPKG_STATUS, STATUS);
+        let got = collect(&Target::root(dir.path()).unwrap().with_read_cap(100)).unwrap();
+        assert!(got
+            .diagnostics
+            .iter()
+            .any(|d| d.file == DPKG_STATUS && d.message.contains("read limit")));
+    }
+
+    #[test]
+    fn collect_unreadable_database_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("var/lib/dpkg/status")).unwrap();
+        assert!(matches!(
+            collect(&Target::root(dir.path()).unwrap()),
+            Err(crate::facts::FactError::Read(_))
+        ));
+    }
+}

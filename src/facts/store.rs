@@ -1,0 +1,516 @@
+//! The per-scan store of facts: each computed at most once, on first use, and
+//! shared by every rule. A rule that asks for a fact another thread is
+//! computing waits for it instead of computing it again (`OnceLock`).
+
+use super::*;
+use crate::diag::Diagnostic;
+use crate::target::{FileMeta, FileText, Target, TargetError};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A cache of values computed from a key, each once.
+struct Keyed<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceLock<Arc<V>>>>>,
+}
+
+impl<K: Eq + Hash, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V> Keyed<K, V> {
+    fn get(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(key).or_default().clone()
+        };
+        // Computed outside the map's lock, so facts of other keys proceed.
+        cell.get_or_init(|| Arc::new(compute())).clone()
+    }
+}
+
+/// Names of the facts `posture inventory` prints and `fact:` probes address.
+pub const FACT_NAMES: &[&str] = &[
+    "target",
+    "os",
+    "system",
+    "hardware",
+    "packages",
+    "users",
+    "groups",
+    "login_defs",
+    "services",
+    "sysctl",
+    "mounts",
+    "kernel_modules",
+    "sshd",
+    "listening",
+    "processes",
+];
+
+pub struct Facts<'t> {
+    target: &'t Target,
+    os: OnceLock<FactResult<os::OsInfo>>,
+    system: OnceLock<FactResult<os::SystemInfo>>,
+    hardware: OnceLock<FactResult<Value>>,
+    packages: OnceLock<FactResult<packages::Packages>>,
+    passwd: OnceLock<FactResult<Vec<accounts::PasswdEntry>>>,
+    shadow: OnceLock<FactResult<Option<Vec<accounts::ShadowEntry>>>>,
+    group: OnceLock<FactResult<Vec<accounts::GroupEntry>>>,
+    gshadow: OnceLock<FactResult<Option<Vec<accounts::GshadowEntry>>>>,
+    services: OnceLock<FactResult<services::Services>>,
+    sysctl_configured: OnceLock<FactResult<sysctl::ConfiguredSysctl>>,
+    mounts_runtime: OnceLock<FactResult<Vec<mounts::Mount>>>,
+    fstab: OnceLock<FactResult<Vec<mounts::Mount>>>,
+    modprobe: OnceLock<FactResult<modules::ModprobeConfig>>,
+    modules_loaded: OnceLock<FactResult<Vec<modules::LoadedModule>>>,
+    sshd: OnceLock<FactResult<Option<sshd::SshdConfig>>>,
+    listening: OnceLock<FactResult<Vec<net::Socket>>>,
+    processes: OnceLock<FactResult<Vec<processes::Process>>>,
+    sysctl_runtime: Keyed<String, Result<Option<sysctl::SysctlSetting>, FactError>>,
+    file_meta: Keyed<(String, bool), Result<Option<FileMeta>, TargetError>>,
+    file_text: Keyed<String, Result<Option<FileText>, TargetError>>,
+    globs: Keyed<String, Result<Vec<String>, TargetError>>,
+    config: Keyed<(String, u8, bool), Result<Option<Vec<keyvalue::KvEntry>>, TargetError>>,
+    json: Keyed<String, Result<Value, FactError>>,
+    diagnostics: Mutex<Vec<Diagnostic>>,
+    timings: Mutex<Vec<(String, Duration)>>,
+}
+
+impl<'t> Facts<'t> {
+    pub fn new(target: &'t Target) -> Facts<'t> {
+        Facts {
+            target,
+            os: OnceLock::new(),
+            system: OnceLock::new(),
+            hardware: OnceLock::new(),
+            packages: OnceLock::new(),
+            passwd: OnceLock::new(),
+            shadow: OnceLock::new(),
+            group: OnceLock::new(),
+            gshadow: OnceLock::new(),
+            services: OnceLock::new(),
+            sysctl_configured: OnceLock::new(),
+            mounts_runtime: OnceLock::new(),
+            fstab: OnceLock::new(),
+            modprobe: OnceLock::new(),
+            modules_loaded: OnceLock::new(),
+            sshd: OnceLock::new(),
+            listening: OnceLock::new(),
+            processes: OnceLock::new(),
+            sysctl_runtime: Keyed::default(),
+            file_meta: Keyed::default(),
+            file_text: Keyed::default(),
+            globs: Keyed::default(),
+            config: Keyed::default(),
+            json: Keyed::default(),
+            diagnostics: Mutex::new(Vec::new()),
+            timings: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn target(&self) -> &'t Target {
+        self.target
+    }
+
+    /// Problems met while parsing the target's files, sorted.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut d = self.diagnostics.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        d.sort();
+        d.dedup();
+        d
+    }
+
+    /// How long each fact took to compute, slowest first.
+    pub fn timings(&self) -> Vec<(String, Duration)> {
+        let mut t = self.timings.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        t.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        t
+    }
+
+    fn note(&self, diags: &[Diagnostic]) {
+        if !diags.is_empty() {
+            self.diagnostics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(diags);
+        }
+    }
+
+    /// Computes a whole fact once, recording its time and diagnostics.
+    fn once<'a, T>(
+        &self,
+        cell: &'a OnceLock<FactResult<T>>,
+        name: &str,
+        compute: impl FnOnce() -> FactResult<T>,
+    ) -> &'a FactResult<T> {
+        cell.get_or_init(|| {
+            let start = Instant::now();
+            let result = compute();
+            if let Ok(c) = &result {
+                self.note(&c.diagnostics);
+            }
+            self.timings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((name.to_string(), start.elapsed()));
+            result
+        })
+    }
+
+    pub fn os(&self) -> &FactResult<os::OsInfo> {
+        self.once(&self.os, "os", || os::collect_os(self.target))
+    }
+
+    pub fn system(&self) -> &FactResult<os::SystemInfo> {
+        self.once(&self.system, "system", || os::collect_system(self.target))
+    }
+
+    pub fn hardware(&self) -> &FactResult<Value> {
+        self.once(&self.hardware, "hardware", || {
+            super::hardware::collect(self.target)
+        })
+    }
+
+    pub fn packages(&self) -> &FactResult<packages::Packages> {
+        self.once(&self.packages, "packages", || packages::collect(self.target))
+    }
+
+    pub fn passwd(&self) -> &FactResult<Vec<accounts::PasswdEntry>> {
+        self.once(&self.passwd, "passwd", || {
+            self.parse_required("/etc/passwd", accounts::parse_passwd)
+        })
+    }
+
+    /// `None` when the target has no shadow file.
+    pub fn shadow(&self) -> &FactResult<Option<Vec<accounts::ShadowEntry>>> {
+        self.once(&self.shadow, "shadow", || {
+            self.parse_optional("/etc/shadow", accounts::parse_shadow)
+        })
+    }
+
+    pub fn group(&self) -> &FactResult<Vec<accounts::GroupEntry>> {
+        self.once(&self.group, "group", || {
+            self.parse_required("/etc/group", accounts::parse_group)
+        })
+    }
+
+    pub fn gshadow(&self) -> &FactResult<Option<Vec<accounts::GshadowEntry>>> {
+        self.once(&self.gshadow, "gshadow", || {
+            self.parse_optional("/etc/gshadow", accounts::parse_gshadow)
+        })
+    }
+
+    pub fn services(&self) -> &FactResult<services::Services> {
+        self.once(&self.services, "services", || services::collect(self.target))
+    }
+
+    pub fn sysctl_configured(&self) -> &FactResult<sysctl::ConfiguredSysctl> {
+        self.once(&self.sysctl_configured, "sysctl.configured", || {
+            sysctl::collect_configured(self.target)
+        })
+    }
+
+    pub fn sysctl_runtime(&self, key: &str) -> Arc<Result<Option<sysctl::SysctlSetting>, FactError>> {
+        self.sysctl_runtime.get(sysctl::normalize_key(key), || {
+            sysctl::read_runtime(self.target, key)
+        })
+    }
+
+    pub fn mounts_runtime(&self) -> &FactResult<Vec<mounts::Mount>> {
+        self.once(&self.mounts_runtime, "mounts.runtime", || {
+            mounts::collect_runtime(self.target)
+        })
+    }
+
+    pub fn fstab(&self) -> &FactResult<Vec<mounts::Mount>> {
+        self.once(&self.fstab, "mounts.configured", || mounts::collect_fstab(self.target))
+    }
+
+    pub fn modprobe(&self) -> &FactResult<modules::ModprobeConfig> {
+        self.once(&self.modprobe, "kernel_modules.configured", || {
+            modules::collect_config(self.target)
+        })
+    }
+
+    pub fn modules_loaded(&self) -> &FactResult<Vec<modules::LoadedModule>> {
+        self.once(&self.modules_loaded, "kernel_modules.loaded", || {
+            modules::collect_loaded(self.target)
+        })
+    }
+
+    /// `None` when the target has no `/etc/ssh/sshd_config`.
+    pub fn sshd(&self) -> &FactResult<Option<sshd::SshdConfig>> {
+        self.once(&self.sshd, "sshd", || {
+            const MAIN: &str = "/etc/ssh/sshd_config";
+            let Some(main) = self.target.read_text(MAIN)? else {
+                return Ok(Collected::new(None, Vec::new()));
+            };
+            let mut read_glob = |pattern: &str| -> Vec<sshd::IncludedFile> {
+                let paths = match self.target.glob(pattern) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return vec![sshd::IncludedFile {
+                            path: pattern.to_string(),
+                            content: Err(e.to_string()),
+                        }]
+                    }
+                };
+                paths
+                    .into_iter()
+                    .map(|path| {
+                        let content = match self.target.read_text(&path) {
+                            Ok(Some(t)) => Ok(t.text),
+                            Ok(None) => Err("file vanished while reading".to_string()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        sshd::IncludedFile { path, content }
+                    })
+                    .collect()
+            };
+            let (config, mut diags) = sshd::parse(MAIN, &main.text, &mut read_glob);
+            if main.truncated {
+                diags.push(truncated(MAIN));
+            }
+            Ok(Collected::new(Some(config), diags))
+        })
+    }
+
+    pub fn listening(&self) -> &FactResult<Vec<net::Socket>> {
+        self.once(&self.listening, "listening", || net::collect(self.target))
+    }
+
+    pub fn processes(&self) -> &FactResult<Vec<processes::Process>> {
+        self.once(&self.processes, "processes", || processes::collect(self.target))
+    }
+
+    pub fn file_meta(&self, path: &str, follow: bool) -> Arc<Result<Option<FileMeta>, TargetError>> {
+        self.file_meta
+            .get((path.to_string(), follow), || self.target.metadata(path, follow))
+    }
+
+    pub fn file_text(&self, path: &str) -> Arc<Result<Option<FileText>, TargetError>> {
+        self.file_text.get(path.to_string(), || {
+            let text = self.target.read_text(path);
+            if let Ok(Some(t)) = &text {
+                if t.truncated {
+                    self.note(&[truncated(path)]);
+                }
+            }
+            text
+        })
+    }
+
+    /// The paths a probe's path argument names: itself, or a glob's matches.
+    pub fn paths(&self, pattern: &str) -> Arc<Result<Vec<String>, TargetError>> {
+        if !crate::target::has_glob_chars(pattern) {
+            return Arc::new(Ok(vec![pattern.to_string()]));
+        }
+        self.globs
+            .get(pattern.to_string(), || self.target.glob(pattern))
+    }
+
+    /// A key/value configuration file, parsed; `None` when it does not exist.
+    pub fn config(
+        &self,
+        path: &str,
+        options: &keyvalue::KvOptions,
+    ) -> Arc<Result<Option<Vec<keyvalue::KvEntry>>, TargetError>> {
+        let sep = match options.separator {
+            keyvalue::Separator::Whitespace => 0,
+            keyvalue::Separator::Equals => 1,
+            keyvalue::Separator::Auto => 2,
+        };
+        self.config
+            .get((path.to_string(), sep, options.case_insensitive_keys), || {
+                let text = self.file_text(path);
+                match &*text {
+                    Ok(Some(t)) => {
+                        let (entries, diags) = keyvalue::parse(&t.text, path, options);
+                        self.note(&diags);
+                        Ok(Some(entries))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e.clone()),
+                }
+            })
+    }
+
+    fn parse_required<T>(
+        &self,
+        path: &str,
+        parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
+    ) -> FactResult<Vec<T>> {
+        Ok(self
+            .parse_optional(path, parse)?
+            .map_value(|v| v.unwrap_or_default()))
+    }
+
+    fn parse_optional<T>(
+        &self,
+        path: &str,
+        parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
+    ) -> FactResult<Option<Vec<T>>> {
+        let Some(text) = self.target.read_text(path)? else {
+            return Ok(Collected::new(None, Vec::new()));
+        };
+        let (value, mut diags) = parse(&text.text, path);
+        if text.truncated {
+            diags.push(truncated(path));
+        }
+        Ok(Collected::new(Some(value), diags))
+    }
+
+    /// Users: passwd entries with their shadow fields (when shadow could be read).
+    pub fn users_json(&self) -> Result<Value, FactError> {
+        let passwd = fact_ref(self.passwd())?;
+        let shadow = match self.shadow() {
+            Ok(c) => c.value.as_ref(),
+            Err(_) => None,
+        };
+        let mut out = Vec::new();
+        for p in passwd {
+            let mut user = json!({
+                "name": p.name, "uid": p.uid, "gid": p.gid, "gecos": p.gecos,
+                "home": p.home, "shell": p.shell, "line": p.line,
+            });
+            if let Some(s) = shadow.and_then(|s| s.iter().find(|s| s.name == p.name)) {
+                if let (Value::Object(u), Ok(Value::Object(sh))) = (&mut user, serde_json::to_value(s)) {
+                    for (k, v) in sh {
+                        if k != "name" && k != "line" {
+                            u.insert(k, v);
+                        }
+                    }
+                }
+            }
+            out.push(user);
+        }
+        Ok(Value::Array(out))
+    }
+
+    pub fn groups_json(&self) -> Result<Value, FactError> {
+        let groups = fact_ref(self.group())?;
+        let gshadow = match self.gshadow() {
+            Ok(c) => c.value.as_ref(),
+            Err(_) => None,
+        };
+        let mut out = Vec::new();
+        for g in groups {
+            let mut group =
+                json!({ "name": g.name, "gid": g.gid, "members": g.members, "line": g.line });
+            if let Some(s) = gshadow.and_then(|s| s.iter().find(|s| s.name == g.name)) {
+                group["password_state"] = serde_json::to_value(&s.password_state).unwrap_or(Value::Null);
+                group["admins"] = json!(s.admins);
+            }
+            out.push(group);
+        }
+        Ok(Value::Array(out))
+    }
+
+    /// A fact as JSON, for `fact:` probes and `posture inventory`.
+    pub fn json(&self, name: &str) -> Arc<Result<Value, FactError>> {
+        self.json.get(name.to_string(), || self.compute_json(name))
+    }
+
+    fn compute_json(&self, name: &str) -> Result<Value, FactError> {
+        fn to<T: serde::Serialize>(r: &FactResult<T>) -> Result<Value, FactError> {
+            let c = r.as_ref().map_err(Clone::clone)?;
+            Ok(serde_json::to_value(&c.value).unwrap_or(Value::Null))
+        }
+        match name {
+            "target" => Ok(json!({
+                "kind": self.target.kind(),
+                "root": self.target.root_dir().display().to_string(),
+            })),
+            "os" => to(self.os()),
+            "system" => to(self.system()),
+            "hardware" => to(self.hardware()),
+            "packages" => to(self.packages()),
+            "users" => self.users_json(),
+            "groups" => self.groups_json(),
+            "login_defs" => {
+                let opts = keyvalue::KvOptions {
+                    separator: keyvalue::Separator::Whitespace,
+                    case_insensitive_keys: false,
+                };
+                match &*self.config("/etc/login.defs", &opts) {
+                    Ok(Some(entries)) => {
+                        let mut map = serde_json::Map::new();
+                        for e in entries {
+                            map.insert(e.key.clone(), Value::String(e.value.clone()));
+                        }
+                        Ok(Value::Object(map))
+                    }
+                    Ok(None) => Ok(json!({})),
+                    Err(e) => Err(FactError::Read(e.clone())),
+                }
+            }
+            "services" => to(self.services()),
+            "sysctl" => {
+                let configured = to(self.sysctl_configured())?;
+                Ok(json!({ "configured": configured }))
+            }
+            "mounts" => {
+                let configured = to(self.fstab())?;
+                let runtime = to(self.mounts_runtime()).unwrap_or(Value::Null);
+                Ok(json!({ "runtime": runtime, "configured": configured }))
+            }
+            "kernel_modules" => {
+                let configured = to(self.modprobe())?;
+                let loaded = to(self.modules_loaded()).unwrap_or(Value::Null);
+                Ok(json!({ "loaded": loaded, "configured": configured }))
+            }
+            "sshd" => to(self.sshd()),
+            "listening" => to(self.listening()),
+            "processes" => to(self.processes()),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// Every fact, for `posture inventory`; a fact that could not be
+    /// collected shows `{"unavailable": reason}` or `{"error": reason}`.
+    pub fn inventory(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for name in FACT_NAMES {
+            let value = match &*self.json(name) {
+                Ok(v) => v.clone(),
+                Err(FactError::RuntimeOnly { what }) => {
+                    json!({ "unavailable": format!("{what} exists only on a live host") })
+                }
+                Err(e) => json!({ "error": e.to_string() }),
+            };
+            map.insert(name.to_string(), value);
+        }
+        Value::Object(map)
+    }
+}
+
+/// The value of a fact, or its error.
+pub fn fact_ref<T>(r: &FactResult<T>) -> Result<&T, FactError> {
+    r.as_ref().map(|c| &c.value).map_err(Clone::clone)
+}
+
+fn truncated(path: &str) -> Diagnostic {
+    Diagnostic::new(
+        path,
+        format!(
+            "file is larger than the read limit; only its first {} bytes were read",
+            crate::target::DEFAULT_READ_CAP
+        ),
+    )
+}
+
+impl<T> Collected<T> {
+    pub fn map_value<U>(self, f: impl FnOnce(T) -> U) -> Collected<U> {
+        Collected {
+            value: f(self.value),
+            diagnostics: self.diagnostics,
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! Kernel parameters: what the sysctl.d configuration asks for at boot, and
+//! what the running kernel has now.
+//!
+//! Both views use the dotted key form `sysctl(8)` prints
+//! (`net.ipv4.conf.all.rp_filter`), so rules compare them without caring how
+//! a configuration file spelled the key.
+
+use crate::diag::Diagnostic;
+use crate::facts::{Collected, FactError, FactResult, Source};
+use crate::target::{FileType, Target, TargetError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Configuration directories in precedence order, as systemd-sysctl and
+/// `sysctl --system` search them.
+const SYSCTL_DIRS: &[&str] = &[
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+];
+
+/// procps applies this after every sysctl.d file.
+const SYSCTL_CONF: &str = "/etc/sysctl.conf";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SysctlSetting {
+    /// Dotted form: `net.ipv4.ip_forward`.
+    pub key: String,
+    /// Whitespace runs collapsed to one space, so `"32768\t60999"` from
+    /// `/proc/sys` equals `32768 60999` from a file.
+    pub value: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfiguredSysctl {
+    /// The effective setting of each key: the last assignment applied.
+    pub settings: BTreeMap<String, SysctlSetting>,
+    /// Files in the order they are applied.
+    pub files: Vec<String>,
+}
+
+/// The dotted form of a key written either way sysctl.d(5) allows.
+///
+/// If the first separator is `/` the key is a path below `/proc/sys`, where
+/// a `.` is part of a name (`net/ipv4/conf/eth0.100/forwarding`); in dotted
+/// form that dot becomes `/`, so the two separators swap. A key whose first
+/// separator is `.` is already dotted.
+pub fn normalize_key(key: &str) -> String {
+    let key = key.trim();
+    match key.find(['.', '/']) {
+        Some(i) if key.as_bytes().get(i) == Some(&b'/') => key
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .map(|part| part.replace('.', "/"))
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => key.to_string(),
+    }
+}
+
+/// Parses one sysctl.d / sysctl.conf file.
+pub fn parse_sysctl_conf(text: &str, file: &str) -> (Vec<SysctlSetting>, Vec<Diagnostic>) {
+    let mut settings = Vec::new();
+    let mut diags = Vec::new();
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = line_number(idx);
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            diags.push(
+                Diagnostic::new(file, format!("expected `key = value`, found `{line}`"))
+                    .at(line_no, None),
+            );
+            continue;
+        };
+        // A leading '-' only tells systemd-sysctl not to complain when the
+        // key does not exist; the assignment is the same.
+        let key = key.trim();
+        let key = key.strip_prefix('-').unwrap_or(key).trim();
+        if key.is_empty() {
+            diags.push(Diagnostic::new(file, "assignment without a key").at(line_no, None));
+            continue;
+        }
+        if key.contains(char::is_whitespace) {
+            diags.push(
+                Diagnostic::new(file, format!("key `{key}` contains whitespace")).at(line_no, None),
+            );
+            continue;
+        }
+        settings.push(SysctlSetting {
+            key: normalize_key(key),
+            value: collapse_whitespace(value),
+            source: Source::line(file, line_no),
+        });
+    }
+    (settings, diags)
+}
+
+/// The settings the boot-time configuration applies, with the file and line
+/// each effective value comes from.
+pub fn collect_configured(target: &Target) -> FactResult<ConfiguredSysctl> {
+    let (candidates, mut diags) = drop_in_files(target, SYSCTL_DIRS, &[".conf"])?;
+    // Debian and others ship /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf
+    // so that systemd-sysctl reads sysctl.conf too; procps reads it again
+    // last anyway, so applying it once, last, gives the same result.
+    let mut files = Vec::with_capacity(candidates.len() + 1);
+    for path in candidates {
+        if resolved_link(target, &path)?.as_deref() != Some(SYSCTL_CONF) {
+            files.push(path);
+        }
+    }
+    if let Some(meta) = target.metadata(SYSCTL_CONF, true)? {
+        if meta.file_type == FileType::File {
+            files.push(SYSCTL_CONF.to_string());
+        }
+    }
+
+    let mut settings = BTreeMap::new();
+    let mut applied = Vec::with_capacity(files.len());
+    for path in files {
+        let Some(text) = target.read_text(&path)? else {
+            continue;
+        };
+        let body = if text.truncated {
+            diags.push(truncated(&text.path));
+            complete_lines(&text.text)
+        } else {
+            &text.text
+        };
+        let (parsed, file_diags) = parse_sysctl_conf(body, &text.path);
+        diags.extend(file_diags);
+        for setting in parsed {
+            settings.insert(setting.key.clone(), setting);
+        }
+        applied.push(path);
+    }
+    Ok(Collected::new(
+        ConfiguredSysctl {
+            settings,
+            files: applied,
+        },
+        diags,
+    ))
+}
+
+/// Runtime value of one key from /proc/sys (live only): Ok(None) if the key does not exist.
+pub fn read_runtime(target: &Target, key: &str) -> Result<Option<SysctlSetting>, FactError> {
+    if !target.is_live() {
+        return Err(FactError::RuntimeOnly {
+            what: "runtime sysctl",
+        });
+    }
+    read_proc_sys(target, key)
+}
+
+/// [`read_runtime`] without the liveness check, so tests can use a fixture tree.
+fn read_proc_sys(target: &Target, key: &str) -> Result<Option<SysctlSetting>, FactError> {
+    let key = normalize_key(key);
+    let Some(path) = proc_sys_path(&key) else {
+        return Ok(None);
+    };
+    match target.read_text(&path) {
+        Ok(Some(text)) => Ok(Some(SysctlSetting {
+            key,
+            value: collapse_whitespace(&text.text),
+            source: Source::file(path),
+        })),
+        Ok(None) => Ok(None),
+        // A directory such as `net.ipv4` is a key prefix, not a setting.
+        Err(TargetError::NotRegular { .. }) => Ok(None),
+        Err(e) => Err(FactError::Read(e)),
+    }
+}
+
+/// `/proc/sys/...` for a dotted key, or `None` for a key that cannot name a
+/// single setting (empty components, `..`, wildcards), so a policy value
+/// never walks out of /proc/sys.
+fn proc_sys_path(key: &str) -> Option<String> {
+    if key.is_empty() || key.contains(['*', '?', '[', '\0']) {
+        return None;
+    }
+    let mut path = String::from("/proc/sys");
+    for part in key.split('.') {
+        let part = part.replace('/', ".");
+        if part.is_empty() || part == "." || part == ".." {
+            return None;
+        }
+        path.push('/');
+        path.push_str(&part);
+    }
+    Some(path)
+}
+
+/// Configuration files of a systemd-style drop-in directory set, in the order
+/// they apply, following the rules of systemd's conf-files (shared by
+/// sysctl.d, modprobe.d, tmpfiles.d, ...):
+/// - a file name found in an earlier directory hides the same name in later
+///   ones, so /etc overrides /usr/lib;
+/// - a winner that is a symlink to /dev/null masks the name entirely;
+/// - the survivors are applied in byte order of their file names, whatever
+///   directory they are in;
+/// - hidden files and non-files are not configuration.
+///
+/// Dangling symlinks are skipped with a diagnostic.
+pub(crate) fn drop_in_files(
+    target: &Target,
+    dirs: &[&str],
+    suffixes: &[&str],
+) -> Result<(Vec<String>, Vec<Diagnostic>), TargetError> {
+    let mut winners: BTreeMap<String, String> = BTreeMap::new();
+    for dir in dirs {
+        let Some(entries) = target.read_dir(dir)? else {
+            continue;
+        };
+        for entry in entries {
+            if entry.name.starts_with('.')
+                || !suffixes.iter().any(|s| entry.name.ends_with(s))
+                || !matches!(entry.file_type, FileType::File | FileType::Symlink)
+            {
+                continue;
+            }
+            winners
+                .entry(entry.name.clone())
+                .or_insert_with(|| format!("{}/{}", dir.trim_end_matches('/'), entry.name));
+        }
+    }
+    let mut files = Vec::with_capacity(winners.len());
+    let mut diags = Vec::new();
+    for path in winners.into_values() {
+        // Checked on the link text: inside a root filesystem /dev/null is
+        // usually absent, yet the link still masks.
+        if target.read_link(&path)?.as_deref() == Some("/dev/null") {
+            continue;
+        }
+        match target.metadata(&path, true)? {
+            None => diags.push(Diagnostic::new(&path, "symlink to a missing file; ignored")),
+            Some(meta) if meta.file_type == FileType::File => files.push(path),
+            // A live host's /dev/null (reached through a chain of links)
+            // masks as well; anything else is no configuration.
+            Some(_) => {}
+        }
+    }
+    Ok((files, diags))
+}
+
+/// Where a symlink at `path` points, as an absolute path with `.` and `..`
+/// applied lexically; `None` if `path` is not a symlink.
+fn resolved_link(target: &Target, path: &str) -> Result<Option<String>, TargetError> {
+    let Some(link) = target.read_link(path)? else {
+        return Ok(None);
+    };
+    let base = if link.starts_with('/') {
+        String::new()
+    } else {
+        path.rsplit_once('/')
+            .map(|(dir, _)| dir)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(link.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    Ok(Some(format!("/{}", parts.join("/"))))
+}
+
+fn collapse_whitespace(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn line_number(index: usize) -> u32 {
+    u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX)
+}
+
+/// The text up to its last line break: the line a read cap cut in two
+/// could read as a different, wrong value (`= 1` from `= 10`).
+pub(crate) fn complete_lines(text: &str) -> &str {
+    match text.rfind('\n') {
+        Some(i) => text.get(..=i).unwrap_or(""),
+        None => "",
+    }
+}
+
+pub(crate) fn truncated(file: &str) -> Diagnostic {
+    Diagnostic::new(
+        file,
+        "file is larger than the read limit; only its beginning was read",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::symlink;
+    use std::path::Path;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let host = root.join(path.trim_start_matches('/'));
+        fs::create_dir_all(host.parent().unwrap()).unwrap();
+        fs::write(host, text).unwrap();
+    }
+
+    fn link(root: &Path, path: &str, to: &str) {
+        let host = root.join(path.trim_start_matches('/'));
+        fs::create_dir_all(host.parent().unwrap()).unwrap();
+        symlink(to, host).unwrap();
+    }
+
+    #[test]
+    fn normalize_dotted_key_is_unchanged() {
+        assert_eq!(normalize_key("net.ipv4.ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(
+            normalize_key("  kernel.randomize_va_space "),
+            "kernel.randomize_va_space"
+        );
+        assert_eq!(
+            normalize_key("net.ipv4.conf.eth0/100.forwarding"),
+            "net.ipv4.conf.eth0/100.forwarding"
+        );
+    }
+
+    #[test]
+    fn normalize_slashed_key_swaps_separators() {
+        assert_eq!(normalize_key("net/ipv4/ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(
+            normalize_key("net/ipv4/conf/eth0.100/forwarding"),
+            "net.ipv4.conf.eth0/100.forwarding"
+        );
+        assert_eq!(
+            normalize_key("/kernel//dmesg_restrict/"),
+            "kernel.dmesg_restrict"
+        );
+        assert_eq!(normalize_key("kernel"), "kernel");
+        assert_eq!(normalize_key(""), "");
+    }
+
+    #[test]
+    fn parse_assignments_comments_and_crlf() {
+        let text = "# comment\n; also comment\n\n net.ipv4.ip_forward = 0\r\nkernel/kptr_restrict=2\n\
+                    -net.ipv6.conf.all.disable_ipv6 =1\nnet.ipv4.ip_local_port_range = 32768 \t 60999\n";
+        let (settings, diags) = parse_sysctl_conf(text, "/etc/sysctl.d/10-a.conf");
+        assert!(diags.is_empty(), "{diags:?}");
+        let got: Vec<(&str, &str, Option<u32>)> = settings
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str(), s.source.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("net.ipv4.ip_forward", "0", Some(4)),
+                ("kernel.kptr_restrict", "2", Some(5)),
+                ("net.ipv6.conf.all.disable_ipv6", "1", Some(6)),
+                ("net.ipv4.ip_local_port_range", "32768 60999", Some(7)),
+            ]
+        );
+        assert_eq!(settings[0].source.file, "/etc/sysctl.d/10-a.conf");
+    }
+
+    #[test]
+    fn parse_reports_bad_lines_and_continues() {
+        let text = "no equals sign\n= 1\nnet ipv4 = 1\n- = 3\nkernel.x = \nkernel.y = a = b\n";
+        let (settings, diags) = parse_sysctl_conf(text, "f.conf");
+        let lines: Vec<Option<u32>> = diags.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![Some(1), Some(2), Some(3), Some(4)]);
+        assert!(diags.iter().all(|d| d.file == "f.conf"));
+        assert_eq!(settings.len(), 2);
+        assert_eq!(settings[0].value, "");
+        // Only the first '=' separates; the rest belongs to the value.
+        assert_eq!(settings[1].value, "a = b");
+    }
+
+    #[test]
+    fn parse_inline_hash_is_part_of_the_value() {
+        let (settings, _) = parse_sysctl_conf("kernel.x = 1 # not a comment\n", "f");
+        assert_eq!(settings[0].value, "1 # not a comment");
+    }
+
+    #[test]
+    fn parse_odd_input_does_not_panic() {
+        for text in [
+            "", "\r\n", "=", "-", "\u{feff}", "é=ü", "a=\r", "\0=\0", "===",
+        ] {
+            let _ = parse_sysctl_conf(text, "f");
+        }
+    }
+
+    #[test]
+    fn configured_precedence_masking_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(
+            r,
+            "/usr/lib/sysctl.d/10-default.conf",
+            "kernel.a = usr\nkernel.b = usr\n",
+        );
+        write(r, "/etc/sysctl.d/10-default.conf", "kernel.a = etc\n");
+        write(r, "/usr/lib/sysctl.d/50-masked.conf", "kernel.c = masked\n");
+        link(r, "/etc/sysctl.d/50-masked.conf", "/dev/null");
+        write(r, "/run/sysctl.d/20-run.conf", "kernel.d = run\n");
+        write(
+            r,
+            "/lib/sysctl.d/05-lib.conf",
+            "kernel.d = lib\nkernel.e = lib\n",
+        );
+        write(
+            r,
+            "/usr/local/lib/sysctl.d/30-local.conf",
+            "kernel.e = local\n",
+        );
+        write(r, "/etc/sysctl.d/.hidden.conf", "kernel.h = hidden\n");
+        write(r, "/etc/sysctl.d/notes.txt", "kernel.t = txt\n");
+        fs::create_dir_all(r.join("etc/sysctl.d/dir.conf")).unwrap();
+        write(r, "/etc/sysctl.conf", "kernel.e = sysctl.conf\n");
+        link(r, "/etc/sysctl.d/99-sysctl.conf", "../sysctl.conf");
+        link(r, "/etc/sysctl.d/60-dangling.conf", "/nowhere.conf");
+
+        let t = Target::root(r).unwrap();
+        let got = collect_configured(&t).unwrap();
+        assert_eq!(
+            got.value.files,
+            vec![
+                "/lib/sysctl.d/05-lib.conf",
+                "/etc/sysctl.d/10-default.conf",
+                "/run/sysctl.d/20-run.conf",
+                "/usr/local/lib/sysctl.d/30-local.conf",
+                "/etc/sysctl.conf",
+            ]
+        );
+        let value = |k: &str| got.value.settings.get(k).map(|s| s.value.as_str());
+        assert_eq!(value("kernel.a"), Some("etc"));
+        assert_eq!(
+            value("kernel.b"),
+            None,
+            "the /usr/lib file is overridden whole"
+        );
+        assert_eq!(value("kernel.c"), None);
+        assert_eq!(value("kernel.d"), Some("run"));
+        assert_eq!(value("kernel.e"), Some("sysctl.conf"));
+        assert_eq!(value("kernel.h"), None);
+        assert_eq!(value("kernel.t"), None);
+        assert_eq!(
+            got.value.settings["kernel.e"].source,
+            Source::line("/etc/sysctl.conf", 1)
+        );
+        assert_eq!(got.diagnostics.len(), 1, "{:?}", got.diagnostics);
+        assert_eq!(got.diagnostics[0].file, "/etc/sysctl.d/60-dangling.conf");
+    }
+
+    #[test]
+    fn configured_empty_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Target::root(dir.path()).unwrap();
+        let got = collect_configured(&t).unwrap();
+        assert!(got.value.settings.is_empty());
+        assert!(got.value.files.is_empty());
+        assert!(got.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn configured_truncated_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "/etc/sysctl.conf",
+            "kernel.a = 1\nkernel.b = 2\n",
+        );
+        let t = Target::root(dir.path()).unwrap().with_read_cap(14);
+        let got = collect_configured(&t).unwrap();
+        assert_eq!(got.value.settings.len(), 1);
+        assert_eq!(got.diagnostics.len(), 1);
+        assert!(got.diagnostics[0].message.contains("read limit"));
+    }
+
+    #[test]
+    fn runtime_needs_a_live_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Target::root(dir.path()).unwrap();
+        assert_eq!(
+            read_runtime(&t, "net.ipv4.ip_forward"),
+            Err(FactError::RuntimeOnly {
+                what: "runtime sysctl"
+            })
+        );
+    }
+
+    #[test]
+    fn runtime_reads_proc_sys() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(r, "/proc/sys/net/ipv4/ip_forward", "1\n");
+        write(
+            r,
+            "/proc/sys/net/ipv4/ip_local_port_range",
+            "32768\t60999\n",
+        );
+        write(r, "/proc/sys/net/ipv4/conf/eth0.100/forwarding", "0\n");
+        let t = Target::root(r).unwrap();
+        let s = read_proc_sys(&t, "net.ipv4.ip_forward").unwrap().unwrap();
+        assert_eq!(s.key, "net.ipv4.ip_forward");
+        assert_eq!(s.value, "1");
+        assert_eq!(s.source, Source::file("/proc/sys/net/ipv4/ip_forward"));
+        let s = read_proc_sys(&t, "net/ipv4/ip_local_port_range")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.key, "net.ipv4.ip_local_port_range");
+        assert_eq!(s.value, "32768 60999");
+        let s = read_proc_sys(&t, "net.ipv4.conf.eth0/100.forwarding")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.value, "0");
+        assert_eq!(read_proc_sys(&t, "net.ipv4.nope").unwrap(), None);
+        assert_eq!(
+            read_proc_sys(&t, "net.ipv4").unwrap(),
+            None,
+            "a directory is no key"
+        );
+    }
+
+    #[test]
+    fn runtime_rejects_keys_that_escape() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "/proc/secret", "x\n");
+        write(dir.path(), "/proc/sys/kernel/x", "1\n");
+        let t = Target::root(dir.path()).unwrap();
+        for key in [
+            "",
+            "..secret",
+            "kernel..x",
+            ".kernel.x",
+            "kernel.x.",
+            "//.secret",
+            "kernel.*",
+            "a./.b",
+        ] {
+            assert_eq!(read_proc_sys(&t, key).unwrap(), None, "{key}");
+        }
+        assert_eq!(proc_sys_path("a.//.b"), None);
+    }
+}

@@ -1,0 +1,240 @@
+//! A scan from start to end: select rules, evaluate them, build the report.
+
+use crate::engine::{self, Outcome};
+use crate::facts::{fact_ref, Facts};
+use crate::policy::{self, LoadError, Policy, Rule};
+use crate::report::{self, OsSummary, PolicyInfo, Report, Scan, Selection, TargetInfo, Tool};
+use crate::target::{Target, TargetKind};
+use std::time::{Instant, SystemTime};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+}
+
+/// The policies embedded from `rules/` at build time: each file directly in
+/// `rules/` is a policy, and so is each directory `rules/NAME/`.
+pub fn builtin_policies() -> Result<Vec<Policy>, LoadError> {
+    let mut out = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut dirs: std::collections::BTreeMap<&str, Vec<(String, String)>> = Default::default();
+    for (file, text) in builtin::BUILTIN_POLICY_FILES {
+        let name = format!("builtin:{file}");
+        match file.strip_prefix("rules/").and_then(|rest| rest.split_once('/')) {
+            Some((dir, _)) => dirs.entry(dir).or_default().push((name, text.to_string())),
+            None => match policy::load_str(text, &name) {
+                Ok(p) => out.push(p),
+                Err(e) => diagnostics.extend(e.diagnostics),
+            },
+        }
+    }
+    for (dir, files) in dirs {
+        match policy::load_files(&format!("builtin:rules/{dir}"), &files) {
+            Ok(p) => out.push(p),
+            Err(e) => diagnostics.extend(e.diagnostics),
+        }
+    }
+    diagnostics.extend(policy::duplicate_ids(&out));
+    if diagnostics.is_empty() {
+        Ok(out)
+    } else {
+        Err(LoadError { diagnostics })
+    }
+}
+
+/// Which rules to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct Selector {
+    pub profile: Option<String>,
+    /// Only these rule ids (all when empty).
+    pub rules: Vec<String>,
+    pub skip_rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error("unknown rule id `{0}`; `posture rules list` shows the rules")]
+    UnknownRule(String),
+    #[error("unknown profile `{0}`; known profiles: {1}")]
+    UnknownProfile(String, String),
+}
+
+impl Selector {
+    /// The selected rules, in policy order, with their policy.
+    pub fn select<'p>(&self, policies: &'p [Policy]) -> Result<Vec<(&'p Policy, &'p Rule)>, SelectError> {
+        let all: Vec<(&Policy, &Rule)> = policies
+            .iter()
+            .flat_map(|p| p.rules.iter().map(move |r| (p, r)))
+            .collect();
+        for id in self.rules.iter().chain(&self.skip_rules) {
+            if !all.iter().any(|(_, r)| &r.id == id) {
+                return Err(SelectError::UnknownRule(id.clone()));
+            }
+        }
+        if let Some(profile) = &self.profile {
+            let known = policy::all_profiles(policies);
+            if !known.contains(profile.as_str()) {
+                let list = known.into_iter().collect::<Vec<_>>().join(", ");
+                return Err(SelectError::UnknownProfile(
+                    profile.clone(),
+                    if list.is_empty() { "none".into() } else { list },
+                ));
+            }
+        }
+        Ok(all
+            .into_iter()
+            .filter(|(_, r)| self.rules.is_empty() || self.rules.contains(&r.id))
+            .filter(|(_, r)| !self.skip_rules.contains(&r.id))
+            .filter(|(_, r)| self.profile.as_ref().is_none_or(|p| r.profiles.contains(p)))
+            .collect())
+    }
+}
+
+/// Scans `target` with the selected rules of `policies`.
+pub fn run<'t>(
+    target: &'t Target,
+    policies: &[Policy],
+    selector: &Selector,
+) -> Result<(Report, Facts<'t>), SelectError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let selected = selector.select(policies)?;
+    let facts = Facts::new(target);
+    let rules: Vec<&Rule> = selected.iter().map(|(_, r)| *r).collect();
+    let results = engine::evaluate(&rules, &facts);
+    let results: Vec<_> = selected
+        .iter()
+        .zip(results)
+        .map(|((p, r), res)| report::rule_report(p, r, res))
+        .collect();
+    let summary = report::summarize(&results);
+    let target_info = target_info(&facts);
+    let duration = clock.elapsed();
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION.to_string(),
+        tool: Tool {
+            name: "posture".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scan: Scan {
+            id: scan_id(),
+            started_at: rfc3339(started),
+            finished_at: rfc3339(started + duration),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        },
+        target: target_info,
+        policies: policies
+            .iter()
+            .map(|p| PolicyInfo {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                version: p.version.clone(),
+                file: p.file.clone(),
+                digest: p.digest.clone(),
+                rules: p.rules.len(),
+            })
+            .collect(),
+        selection: Selection {
+            profile: selector.profile.clone(),
+            rules: selector.rules.clone(),
+            skipped_rules: selector.skip_rules.clone(),
+        },
+        summary,
+        results,
+        diagnostics: facts.diagnostics(),
+    };
+    Ok((report, facts))
+}
+
+fn target_info(facts: &Facts) -> TargetInfo {
+    let target = facts.target();
+    let os = fact_ref(facts.os()).ok();
+    let system = fact_ref(facts.system()).ok();
+    TargetInfo {
+        kind: match target.kind() {
+            TargetKind::Live => "live".into(),
+            TargetKind::Root => "root".into(),
+        },
+        root: (target.kind() == TargetKind::Root).then(|| target.root_dir().display().to_string()),
+        hostname: system.and_then(|s| s.hostname.clone()),
+        os: OsSummary {
+            id: os.map_or_else(|| "unknown".into(), |o| o.id.clone()),
+            family: os.map_or_else(|| "unknown".into(), |o| o.family.clone()),
+            version_id: os.and_then(|o| o.version_id.clone()),
+            pretty_name: os.and_then(|o| o.pretty_name.clone()),
+            kernel: system.and_then(|s| s.kernel_release.clone()),
+            arch: system.and_then(|s| s.arch.clone()),
+        },
+    }
+}
+
+/// A random version-4 UUID. The standard library's hasher keys are seeded
+/// from the OS's random source, which is all a scan id needs.
+fn scan_id() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let word = || {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.finish()
+    };
+    let (a, b) = (word(), word());
+    let bytes: Vec<u8> = a.to_be_bytes().into_iter().chain(b.to_be_bytes()).collect();
+    let mut b16 = [0u8; 16];
+    b16.copy_from_slice(&bytes);
+    b16[6] = (b16[6] & 0x0f) | 0x40;
+    b16[8] = (b16[8] & 0x3f) | 0x80;
+    let hex: String = b16.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time since the epoch.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+/// The exit code of a scan: 1 when a rule failed.
+pub fn exit_code(report: &Report) -> i32 {
+    i32::from(report.count(Outcome::Fail) > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_426_245_123);
+        assert_eq!(rfc3339(t), "2026-11-23T08:10:45.123Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn scan_ids_are_uuid_v4() {
+        let a = scan_id();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert_ne!(a, scan_id());
+    }
+}

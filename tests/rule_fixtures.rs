@@ -1,0 +1,120 @@
+//! Every built-in rule passes on its `pass` fixtures and fails on its `fail`
+//! fixtures. Fixtures live in `tests/fixtures/rules/*.yaml`: a mapping from
+//! rule id to `pass` and `fail` cases (one case or a list), each a change to
+//! the base tree of `tests/fixtures/base.yaml` (see `tests/common/mod.rs`).
+
+mod common;
+
+use common::*;
+use posture::engine::{evaluate_rule, summarize, Outcome};
+use posture::facts::Facts;
+use posture::policy::yaml::{Node, NodeKind};
+use posture::target::Target;
+use std::collections::BTreeMap;
+
+fn cases(node: Option<&Node>) -> Vec<&Node> {
+    match node.map(|n| &n.kind) {
+        Some(NodeKind::Seq(items)) => items.iter().collect(),
+        Some(_) => vec![node.unwrap()],
+        None => Vec::new(),
+    }
+}
+
+fn load_fixtures() -> BTreeMap<String, (Node, String)> {
+    let dir = manifest_dir().join("tests/fixtures/rules");
+    let mut out = BTreeMap::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        let node = parse_spec(&text, &name);
+        let NodeKind::Map(entries) = node.kind else { panic!("{name}: expected a mapping of rule ids") };
+        for (k, v) in entries {
+            let id = k.as_scalar().unwrap().text.clone();
+            let at = format!("{name}:{}", k.line);
+            assert!(out.insert(id.clone(), (v, at.clone())).is_none(), "{at}: duplicate fixtures for {id}");
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_passes_and_fails_on_its_fixtures() {
+    if !is_root() {
+        eprintln!("skipped: rule fixtures set file owners, which needs root");
+        return;
+    }
+    let policies = posture::scan::builtin_policies().unwrap();
+    let rules: BTreeMap<&str, _> = policies.iter().flat_map(|p| &p.rules).map(|r| (r.id.as_str(), r)).collect();
+    let fixtures = load_fixtures();
+    let mut problems = Vec::new();
+    for id in rules.keys() {
+        match fixtures.get(*id) {
+            None => problems.push(format!("{id}: no fixtures")),
+            Some((node, at)) => {
+                if cases(get(node, "pass")).is_empty() || cases(get(node, "fail")).is_empty() {
+                    problems.push(format!("{at}: {id} needs both a pass and a fail case"));
+                }
+            }
+        }
+    }
+    for (id, (_, at)) in &fixtures {
+        if !rules.contains_key(id.as_str()) {
+            problems.push(format!("{at}: fixtures for unknown rule {id}"));
+        }
+    }
+    let mut checked = 0;
+    for (id, (node, at)) in &fixtures {
+        let Some(rule) = rules.get(id.as_str()) else { continue };
+        for (want, key) in [(Outcome::Pass, "pass"), (Outcome::Fail, "fail")] {
+            for case in cases(get(node, key)) {
+                let tree = build_tree(Some(case));
+                let target = if is_live(case) {
+                    Target::simulated_live(tree.path()).unwrap()
+                } else {
+                    Target::root(tree.path()).unwrap()
+                };
+                let facts = Facts::new(&target);
+                let result = evaluate_rule(rule, &facts);
+                checked += 1;
+                if result.outcome != want {
+                    problems.push(format!(
+                        "{at}: {id} {key} case (line {}) gave {} instead of {}: {}{}",
+                        case.line,
+                        result.outcome.as_str(),
+                        want.as_str(),
+                        result.reason.unwrap_or_default(),
+                        summarize(&result.evidence)
+                    ));
+                }
+                if matches!(result.outcome, Outcome::Pass | Outcome::Fail) && result.evidence.is_empty() {
+                    problems.push(format!("{at}: {id} {key} case gave no evidence"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(checked >= 2 * rules.len());
+}
+
+#[test]
+fn base_tree_passes_every_rule() {
+    if !is_root() {
+        eprintln!("skipped: the base tree sets file owners, which needs root");
+        return;
+    }
+    let policies = posture::scan::builtin_policies().unwrap();
+    let tree = build_tree(None);
+    let target = Target::root(tree.path()).unwrap();
+    let facts = Facts::new(&target);
+    let mut problems = Vec::new();
+    for rule in policies.iter().flat_map(|p| &p.rules) {
+        let r = evaluate_rule(rule, &facts);
+        if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
+            problems.push(format!("{}: {} {}{}", rule.id, r.outcome.as_str(), r.reason.unwrap_or_default(), summarize(&r.evidence)));
+        }
+    }
+    assert!(problems.is_empty(), "the base tree should pass every rule:\n{}", problems.join("\n"));
+    assert!(facts.diagnostics().is_empty(), "base tree files should parse cleanly: {:?}", facts.diagnostics());
+}
