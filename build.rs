@@ -28,7 +28,12 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let abs = std::fs::canonicalize(f).expect("rules file path");
-        let _ = writeln!(code, "    ({:?}, include_str!({:?})),", f.display().to_string(), abs.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({:?}, include_str!({:?})),",
+            f.display().to_string(),
+            abs.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_policies.rs");

@@ -149,7 +149,8 @@ fn run(cli: Cli) -> Result<u8> {
 fn open_target(args: &TargetArgs) -> Result<Target> {
     match &args.root {
         None => Ok(Target::live()),
-        Some(dir) => Target::root(dir).with_context(|| format!("cannot scan root filesystem {}", dir.display())),
+        Some(dir) => Target::root(dir)
+            .with_context(|| format!("cannot scan root filesystem {}", dir.display())),
     }
 }
 
@@ -234,7 +235,11 @@ fn print_timings(report: &Report, facts: &[(String, std::time::Duration)]) {
         let _ = writeln!(err, "  {:>9.3} ms  {name}", d.as_secs_f64() * 1000.0);
     }
     let mut rules: Vec<_> = report.results.iter().collect();
-    rules.sort_by(|a, b| b.duration_us.cmp(&a.duration_us).then_with(|| a.id.cmp(&b.id)));
+    rules.sort_by(|a, b| {
+        b.duration_us
+            .cmp(&a.duration_us)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     let _ = writeln!(err, "slowest rules (including facts they waited for):");
     for r in rules.iter().take(10) {
         let _ = writeln!(err, "  {:>9.3} ms  {}", r.duration_us as f64 / 1000.0, r.id);
@@ -285,10 +290,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
         }
         RulesCommand::Show { id, policies } => {
             let policies = load_policies(&policies)?;
-            let Some((p, r)) = policies
-                .iter()
-                .find_map(|p| p.rule(&id).map(|r| (p, r)))
-            else {
+            let Some((p, r)) = policies.iter().find_map(|p| p.rule(&id).map(|r| (p, r))) else {
                 bail!("unknown rule id `{id}`; `posture rules list` shows the rules");
             };
             let mut s = format!("{}  [{}]\n{}\n\n", r.id, r.severity, r.title);
@@ -298,7 +300,10 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
                 ("Remediation", &r.remediation),
             ] {
                 if !text.is_empty() {
-                    s.push_str(&format!("{label}:\n  {}\n\n", text.trim().replace('\n', "\n  ")));
+                    s.push_str(&format!(
+                        "{label}:\n  {}\n\n",
+                        text.trim().replace('\n', "\n  ")
+                    ));
                 }
             }
             if !r.references.is_empty() {
@@ -311,7 +316,10 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             if !r.profiles.is_empty() {
                 s.push_str(&format!("Profiles: {}\n", r.profiles.join(", ")));
             }
-            s.push_str(&format!("Policy: {} {} ({})\nDefined at: {}\n", p.id, p.version, p.file, r.location));
+            s.push_str(&format!(
+                "Policy: {} {} ({})\nDefined at: {}\n",
+                p.id, p.version, p.file, r.location
+            ));
             print(&s)?;
             Ok(0)
         }

@@ -19,7 +19,10 @@ pub fn builtin_policies() -> Result<Vec<Policy>, LoadError> {
     let mut dirs: std::collections::BTreeMap<&str, Vec<(String, String)>> = Default::default();
     for (file, text) in builtin::BUILTIN_POLICY_FILES {
         let name = format!("builtin:{file}");
-        match file.strip_prefix("rules/").and_then(|rest| rest.split_once('/')) {
+        match file
+            .strip_prefix("rules/")
+            .and_then(|rest| rest.split_once('/'))
+        {
             Some((dir, _)) => dirs.entry(dir).or_default().push((name, text.to_string())),
             None => match policy::load_str(text, &name) {
                 Ok(p) => out.push(p),
@@ -60,7 +63,10 @@ pub enum SelectError {
 
 impl Selector {
     /// The selected rules, in policy order, with their policy.
-    pub fn select<'p>(&self, policies: &'p [Policy]) -> Result<Vec<(&'p Policy, &'p Rule)>, SelectError> {
+    pub fn select<'p>(
+        &self,
+        policies: &'p [Policy],
+    ) -> Result<Vec<(&'p Policy, &'p Rule)>, SelectError> {
         let all: Vec<(&Policy, &Rule)> = policies
             .iter()
             .flat_map(|p| p.rules.iter().map(move |r| (p, r)))
@@ -174,7 +180,11 @@ fn scan_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let word = || {
         let mut h = RandomState::new().build_hasher();
-        h.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         h.finish()
     };
     let (a, b) = (word(), word());
@@ -184,7 +194,14 @@ fn scan_id() -> String {
     b16[6] = (b16[6] & 0x0f) | 0x40;
     b16[8] = (b16[8] & 0x3f) | 0x80;
     let hex: String = b16.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time since the epoch.

@@ -23,17 +23,25 @@ fn cases(node: Option<&Node>) -> Vec<&Node> {
 fn load_fixtures() -> BTreeMap<String, (Node, String)> {
     let dir = manifest_dir().join("tests/fixtures/rules");
     let mut out = BTreeMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.display().to_string();
         let node = parse_spec(&text, &name);
-        let NodeKind::Map(entries) = node.kind else { panic!("{name}: expected a mapping of rule ids") };
+        let NodeKind::Map(entries) = node.kind else {
+            panic!("{name}: expected a mapping of rule ids")
+        };
         for (k, v) in entries {
             let id = k.as_scalar().unwrap().text.clone();
             let at = format!("{name}:{}", k.line);
-            assert!(out.insert(id.clone(), (v, at.clone())).is_none(), "{at}: duplicate fixtures for {id}");
+            assert!(
+                out.insert(id.clone(), (v, at.clone())).is_none(),
+                "{at}: duplicate fixtures for {id}"
+            );
         }
     }
     out
@@ -46,7 +54,11 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
         return;
     }
     let policies = posture::scan::builtin_policies().unwrap();
-    let rules: BTreeMap<&str, _> = policies.iter().flat_map(|p| &p.rules).map(|r| (r.id.as_str(), r)).collect();
+    let rules: BTreeMap<&str, _> = policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .map(|r| (r.id.as_str(), r))
+        .collect();
     let fixtures = load_fixtures();
     let mut problems = Vec::new();
     for id in rules.keys() {
@@ -66,7 +78,9 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
     }
     let mut checked = 0;
     for (id, (node, at)) in &fixtures {
-        let Some(rule) = rules.get(id.as_str()) else { continue };
+        let Some(rule) = rules.get(id.as_str()) else {
+            continue;
+        };
         for (want, key) in [(Outcome::Pass, "pass"), (Outcome::Fail, "fail")] {
             for case in cases(get(node, key)) {
                 let tree = build_tree(Some(case));
@@ -88,13 +102,20 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
                         summarize(&result.evidence)
                     ));
                 }
-                if matches!(result.outcome, Outcome::Pass | Outcome::Fail) && result.evidence.is_empty() {
+                if matches!(result.outcome, Outcome::Pass | Outcome::Fail)
+                    && result.evidence.is_empty()
+                {
                     problems.push(format!("{at}: {id} {key} case gave no evidence"));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert!(checked >= 2 * rules.len());
 }
 
@@ -112,9 +133,23 @@ fn base_tree_passes_every_rule() {
     for rule in policies.iter().flat_map(|p| &p.rules) {
         let r = evaluate_rule(rule, &facts);
         if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
-            problems.push(format!("{}: {} {}{}", rule.id, r.outcome.as_str(), r.reason.unwrap_or_default(), summarize(&r.evidence)));
+            problems.push(format!(
+                "{}: {} {}{}",
+                rule.id,
+                r.outcome.as_str(),
+                r.reason.unwrap_or_default(),
+                summarize(&r.evidence)
+            ));
         }
     }
-    assert!(problems.is_empty(), "the base tree should pass every rule:\n{}", problems.join("\n"));
-    assert!(facts.diagnostics().is_empty(), "base tree files should parse cleanly: {:?}", facts.diagnostics());
+    assert!(
+        problems.is_empty(),
+        "the base tree should pass every rule:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        facts.diagnostics().is_empty(),
+        "base tree files should parse cleanly: {:?}",
+        facts.diagnostics()
+    );
 }

@@ -60,7 +60,11 @@ pub fn equals(observed: &Value, expected: &Literal, ignore_case: bool) -> bool {
         Literal::Null => observed.is_null(),
         Literal::List(items) => match observed {
             Value::Array(obs) => {
-                obs.len() == items.len() && obs.iter().zip(items).all(|(o, e)| equals(o, e, ignore_case))
+                obs.len() == items.len()
+                    && obs
+                        .iter()
+                        .zip(items)
+                        .all(|(o, e)| equals(o, e, ignore_case))
             }
             _ => false,
         },
@@ -91,10 +95,11 @@ pub fn holds(cond: &Condition, observed: &Value) -> bool {
         Literal::List(items) => items.as_slice(),
         other => std::slice::from_ref(other),
     };
-    let ordered = |want: fn(Ordering) -> bool| match (number(observed), literal_number(&cond.operand)) {
-        (Some(a), Some(b)) => a.partial_cmp(&b).is_some_and(want),
-        _ => false,
-    };
+    let ordered =
+        |want: fn(Ordering) -> bool| match (number(observed), literal_number(&cond.operand)) {
+            (Some(a), Some(b)) => a.partial_cmp(&b).is_some_and(want),
+            _ => false,
+        };
     let version = |want: fn(Ordering) -> bool| match (text(observed), literal_text(&cond.operand)) {
         (Some(a), Some(b)) if !a.is_empty() => want(compare_versions(&a, &b)),
         _ => false,
@@ -196,7 +201,10 @@ mod tests {
 
     #[test]
     fn versions_follow_debian_ordering() {
-        assert!(holds(&cond(Op::VersionGe, s("1:9.2p1-2")), &json!("1:9.2p1-2+deb12u3")));
+        assert!(holds(
+            &cond(Op::VersionGe, s("1:9.2p1-2")),
+            &json!("1:9.2p1-2+deb12u3")
+        ));
         assert!(holds(&cond(Op::VersionLt, s("2.0")), &json!("2.0~rc1")));
         assert!(!holds(&cond(Op::VersionGe, s("1.0")), &json!(null)));
     }
@@ -206,7 +214,10 @@ mod tests {
         let c = cond(Op::In, Literal::List(vec![s("no"), s("prohibit-password")]));
         assert!(holds(&c, &json!("prohibit-password")));
         assert!(!holds(&c, &json!("yes")));
-        let c = cond(Op::NotIn, Literal::List(vec![s("/bin/false"), s("/usr/sbin/nologin")]));
+        let c = cond(
+            Op::NotIn,
+            Literal::List(vec![s("/bin/false"), s("/usr/sbin/nologin")]),
+        );
         assert!(holds(&c, &json!("/bin/bash")));
     }
 }

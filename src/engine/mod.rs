@@ -228,7 +228,11 @@ fn combine(children: &[Check], facts: &Facts, rule: impl Fn(&[Outcome]) -> Outco
 fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
     let mut subject = probe::describe(&check.probe);
     if !check.filter.is_empty() {
-        let conds: Vec<String> = check.filter.iter().map(|(f, c)| format!("{f} {c}")).collect();
+        let conds: Vec<String> = check
+            .filter
+            .iter()
+            .map(|(f, c)| format!("{f} {c}"))
+            .collect();
         subject.push_str(&format!(" where {}", conds.join(" and ")));
     }
     if let Some(field) = &check.field {
@@ -273,7 +277,7 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
 
     let (outcome, matched): (Outcome, Vec<bool>) = match &check.assertion {
         Assertion::Exists(want) => {
-            let ok = !items.is_empty() == *want;
+            let ok = items.is_empty() != *want;
             (pass_if(ok), vec![true; items.len()])
         }
         Assertion::Count(cond) => {
@@ -281,7 +285,10 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
             (pass_if(ok), vec![true; items.len()])
         }
         Assertion::Value(cond) => {
-            let matched: Vec<bool> = items.iter().map(|i| compare::holds(cond, &i.value)).collect();
+            let matched: Vec<bool> = items
+                .iter()
+                .map(|i| compare::holds(cond, &i.value))
+                .collect();
             if items.is_empty() {
                 let outcome = match check.if_missing {
                     IfMissing::Fail => Outcome::Fail,

@@ -111,11 +111,16 @@ pub fn describe(p: &Probe) -> String {
             Some(re) => format!("lines of {path} matching /{}/", re.as_str()),
             None => format!("lines of {path}"),
         },
-        Probe::Config { path, key, section, .. } => match section {
+        Probe::Config {
+            path, key, section, ..
+        } => match section {
             Some(s) => format!("{path} [{s}] {key}"),
             None => format!("{path} {key}"),
         },
-        Probe::Sshd { keyword, include_match } => {
+        Probe::Sshd {
+            keyword,
+            include_match,
+        } => {
             if *include_match {
                 format!("sshd {keyword} (global and Match blocks)")
             } else {
@@ -129,7 +134,9 @@ pub fn describe(p: &Probe) -> String {
         Probe::Package { name } => format!("package {name}"),
         Probe::Service { name } => format!("service {name}"),
         Probe::KernelModule { name } => format!("kernel module {name}"),
-        Probe::Mount { mountpoint, from, .. } => match from {
+        Probe::Mount {
+            mountpoint, from, ..
+        } => match from {
             View::Runtime => format!("mount {mountpoint}"),
             View::Configured => format!("mount {mountpoint} (configured)"),
         },
@@ -145,7 +152,9 @@ pub fn describe(p: &Probe) -> String {
 }
 
 fn matcher(pattern: &str) -> Option<GlobMatcher> {
-    globset::Glob::new(pattern).ok().map(|g| g.compile_matcher())
+    globset::Glob::new(pattern)
+        .ok()
+        .map(|g| g.compile_matcher())
 }
 
 /// The fields a check reads from its items (`field` and `where`).
@@ -244,7 +253,13 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }
             }
         }
-        Probe::Config { path, key, section, separator, ignore_case } => {
+        Probe::Config {
+            path,
+            key,
+            section,
+            separator,
+            ignore_case,
+        } => {
             let opts = keyvalue::KvOptions {
                 separator: match separator {
                     Separator::Whitespace => keyvalue::Separator::Whitespace,
@@ -279,7 +294,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 None => out.notes.push(format!("nothing matches {path}")),
             }
         }
-        Probe::Sshd { keyword, include_match } => {
+        Probe::Sshd {
+            keyword,
+            include_match,
+        } => {
             let sshd = fact_ref(facts.sshd()).map_err(Skip::from)?;
             let Some(cfg) = sshd else {
                 out.notes.push("/etc/ssh/sshd_config does not exist".into());
@@ -292,7 +310,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }
                 out.items.push(item);
             } else {
-                out.notes.push(format!("{keyword} is not set and has no default"));
+                out.notes
+                    .push(format!("{keyword} is not set and has no default"));
             }
             if *include_match {
                 for block in &cfg.match_blocks {
@@ -304,22 +323,35 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }
             }
         }
-        Probe::Sysctl { key, from, fallback } => {
+        Probe::Sysctl {
+            key,
+            from,
+            fallback,
+        } => {
             let configured = |out: &mut Gathered| -> Result<(), Skip> {
                 let c = fact_ref(facts.sysctl_configured()).map_err(Skip::from)?;
                 match c.settings.get(&crate::facts::sysctl::normalize_key(key)) {
-                    Some(s) => out.items.push(Item::new(json!(s.value), Some(s.source.clone()))),
-                    None => out.notes.push(format!("{key} is not set in any sysctl configuration file")),
+                    Some(s) => out
+                        .items
+                        .push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    None => out
+                        .notes
+                        .push(format!("{key} is not set in any sysctl configuration file")),
                 }
                 Ok(())
             };
             match from {
                 View::Configured => configured(&mut out)?,
                 View::Runtime => match &*facts.sysctl_runtime(key) {
-                    Ok(Some(s)) => out.items.push(Item::new(json!(s.value), Some(s.source.clone()))),
-                    Ok(None) => out.notes.push(format!("{key} does not exist in this kernel")),
+                    Ok(Some(s)) => out
+                        .items
+                        .push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    Ok(None) => out
+                        .notes
+                        .push(format!("{key} does not exist in this kernel")),
                     Err(FactError::RuntimeOnly { .. }) if *fallback => {
-                        out.notes.push("runtime value unavailable; configured value used".into());
+                        out.notes
+                            .push("runtime value unavailable; configured value used".into());
                         configured(&mut out)?;
                     }
                     Err(e) => return Err(e.clone().into()),
@@ -333,7 +365,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 return Err(Skip::Error(if pkgs.managers.is_empty() {
                     "no package database found (dpkg, apk); cannot tell what is installed".into()
                 } else {
-                    format!("the {} package database cannot be read yet", pkgs.managers.join(", "))
+                    format!(
+                        "the {} package database cannot be read yet",
+                        pkgs.managers.join(", ")
+                    )
                 }));
             }
             match pkgs.get(name) {
@@ -378,7 +413,11 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 source,
             ));
         }
-        Probe::Mount { mountpoint, from, fallback } => {
+        Probe::Mount {
+            mountpoint,
+            from,
+            fallback,
+        } => {
             let find = |mounts: &[crate::facts::mounts::Mount], out: &mut Gathered| {
                 // The last mount on a point is the one visible there.
                 match mounts.iter().rev().find(|m| &m.mountpoint == mountpoint) {
@@ -396,7 +435,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             match runtime {
                 Ok(c) => find(&c.value, &mut out),
                 Err(FactError::RuntimeOnly { .. }) if *fallback => {
-                    out.notes.push("runtime mounts unavailable; /etc/fstab used".into());
+                    out.notes
+                        .push("runtime mounts unavailable; /etc/fstab used".into());
                     find(fact_ref(facts.fstab()).map_err(Skip::from)?, &mut out);
                 }
                 Err(e) => return Err(e.clone().into()),
@@ -406,17 +446,31 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let is_user = matches!(check.probe, Probe::User { .. });
             if fields_used(check).any(|f| SHADOW_FIELDS.contains(&f)) {
                 let (result, file) = if is_user {
-                    (facts.shadow().as_ref().map(|c| c.value.is_some()), "/etc/shadow")
+                    (
+                        facts.shadow().as_ref().map(|c| c.value.is_some()),
+                        "/etc/shadow",
+                    )
                 } else {
-                    (facts.gshadow().as_ref().map(|c| c.value.is_some()), "/etc/gshadow")
+                    (
+                        facts.gshadow().as_ref().map(|c| c.value.is_some()),
+                        "/etc/gshadow",
+                    )
                 };
                 match result {
                     Err(e) => return Err(e.clone().into()),
-                    Ok(false) => return Err(Skip::Error(format!("{file} does not exist; password fields cannot be checked"))),
+                    Ok(false) => {
+                        return Err(Skip::Error(format!(
+                            "{file} does not exist; password fields cannot be checked"
+                        )))
+                    }
                     Ok(true) => {}
                 }
             }
-            let all = if is_user { facts.users_json() } else { facts.groups_json() };
+            let all = if is_user {
+                facts.users_json()
+            } else {
+                facts.groups_json()
+            };
             let all = all.map_err(Skip::from)?;
             let file = if is_user { "/etc/passwd" } else { "/etc/group" };
             let m = matcher(name);
@@ -424,7 +478,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 let rname = record["name"].as_str().unwrap_or("");
                 if m.as_ref().is_some_and(|m| m.is_match(rname)) {
                     let line = record.get("line").and_then(Value::as_u64).map(|l| l as u32);
-                    let source = Source { file: file.into(), line };
+                    let source = Source {
+                        file: file.into(),
+                        line,
+                    };
                     out.items.push(Item::new(record.clone(), Some(source)));
                 }
             }
@@ -441,7 +498,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         Probe::Process { name } => {
             let procs = fact_ref(facts.processes()).map_err(Skip::from)?;
             let m = matcher(name);
-            for p in procs.iter().filter(|p| m.as_ref().is_some_and(|m| m.is_match(&p.name))) {
+            for p in procs
+                .iter()
+                .filter(|p| m.as_ref().is_some_and(|m| m.is_match(&p.name)))
+            {
                 out.items.push(Item::new(
                     serde_json::to_value(p).unwrap_or(Value::Null),
                     Some(Source::file(format!("/proc/{}", p.pid))),
@@ -461,9 +521,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let root = root.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
             let rest: Vec<&str> = parts.collect();
             match lookup(root, &rest) {
-                Some(Value::Array(items)) => {
-                    out.items.extend(items.iter().map(|v| Item::new(v.clone(), None)))
-                }
+                Some(Value::Array(items)) => out
+                    .items
+                    .extend(items.iter().map(|v| Item::new(v.clone(), None))),
                 Some(Value::Null) | None => out.notes.push(format!("{path} is not known")),
                 Some(v) => out.items.push(Item::new(v.clone(), None)),
             }

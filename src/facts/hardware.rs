@@ -13,7 +13,10 @@ pub fn collect(target: &Target) -> FactResult<Value> {
     }
     let mut diags = Vec::new();
     let mut problem = |what: &str, e: &dyn std::fmt::Display| {
-        diags.push(Diagnostic::new("sysinfo", format!("cannot read {what}: {e}")));
+        diags.push(Diagnostic::new(
+            "sysinfo",
+            format!("cannot read {what}: {e}"),
+        ));
     };
     let mut cpu = json!(null);
     let mut memory = json!(null);
@@ -60,8 +63,11 @@ pub fn collect(target: &Target) -> FactResult<Value> {
         Ok(nets) => nets
             .iter()
             .map(|(name, data)| {
-                let mut addresses: Vec<String> =
-                    data.ip_networks().iter().map(|n| format!("{}/{}", n.addr, n.prefix)).collect();
+                let mut addresses: Vec<String> = data
+                    .ip_networks()
+                    .iter()
+                    .map(|n| format!("{}/{}", n.addr, n.prefix))
+                    .collect();
                 addresses.sort();
                 json!({
                     "name": name,

@@ -15,8 +15,8 @@ pub mod packages;
 pub mod processes;
 pub mod services;
 mod source;
-mod store;
 pub mod sshd;
+mod store;
 pub mod sysctl;
 
 use crate::diag::Diagnostic;

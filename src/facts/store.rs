@@ -54,6 +54,10 @@ pub const FACT_NAMES: &[&str] = &[
     "processes",
 ];
 
+/// A parser of a line-oriented file: entries and the problems met.
+type Parser<T> = fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>);
+type ConfigResult = Result<Option<Vec<keyvalue::KvEntry>>, TargetError>;
+
 pub struct Facts<'t> {
     target: &'t Target,
     os: OnceLock<FactResult<os::OsInfo>>,
@@ -77,7 +81,7 @@ pub struct Facts<'t> {
     file_meta: Keyed<(String, bool), Result<Option<FileMeta>, TargetError>>,
     file_text: Keyed<String, Result<Option<FileText>, TargetError>>,
     globs: Keyed<String, Result<Vec<String>, TargetError>>,
-    config: Keyed<(String, u8, bool), Result<Option<Vec<keyvalue::KvEntry>>, TargetError>>,
+    config: Keyed<(String, u8, bool), ConfigResult>,
     json: Keyed<String, Result<Value, FactError>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
     timings: Mutex<Vec<(String, Duration)>>,
@@ -121,7 +125,11 @@ impl<'t> Facts<'t> {
 
     /// Problems met while parsing the target's files, sorted.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut d = self.diagnostics.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut d = self
+            .diagnostics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         d.sort();
         d.dedup();
         d
@@ -129,7 +137,11 @@ impl<'t> Facts<'t> {
 
     /// How long each fact took to compute, slowest first.
     pub fn timings(&self) -> Vec<(String, Duration)> {
-        let mut t = self.timings.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut t = self
+            .timings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         t.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         t
     }
@@ -179,7 +191,9 @@ impl<'t> Facts<'t> {
     }
 
     pub fn packages(&self) -> &FactResult<packages::Packages> {
-        self.once(&self.packages, "packages", || packages::collect(self.target))
+        self.once(&self.packages, "packages", || {
+            packages::collect(self.target)
+        })
     }
 
     pub fn passwd(&self) -> &FactResult<Vec<accounts::PasswdEntry>> {
@@ -208,7 +222,9 @@ impl<'t> Facts<'t> {
     }
 
     pub fn services(&self) -> &FactResult<services::Services> {
-        self.once(&self.services, "services", || services::collect(self.target))
+        self.once(&self.services, "services", || {
+            services::collect(self.target)
+        })
     }
 
     pub fn sysctl_configured(&self) -> &FactResult<sysctl::ConfiguredSysctl> {
@@ -217,7 +233,10 @@ impl<'t> Facts<'t> {
         })
     }
 
-    pub fn sysctl_runtime(&self, key: &str) -> Arc<Result<Option<sysctl::SysctlSetting>, FactError>> {
+    pub fn sysctl_runtime(
+        &self,
+        key: &str,
+    ) -> Arc<Result<Option<sysctl::SysctlSetting>, FactError>> {
         self.sysctl_runtime.get(sysctl::normalize_key(key), || {
             sysctl::read_runtime(self.target, key)
         })
@@ -230,7 +249,9 @@ impl<'t> Facts<'t> {
     }
 
     pub fn fstab(&self) -> &FactResult<Vec<mounts::Mount>> {
-        self.once(&self.fstab, "mounts.configured", || mounts::collect_fstab(self.target))
+        self.once(&self.fstab, "mounts.configured", || {
+            mounts::collect_fstab(self.target)
+        })
     }
 
     pub fn modprobe(&self) -> &FactResult<modules::ModprobeConfig> {
@@ -287,12 +308,19 @@ impl<'t> Facts<'t> {
     }
 
     pub fn processes(&self) -> &FactResult<Vec<processes::Process>> {
-        self.once(&self.processes, "processes", || processes::collect(self.target))
+        self.once(&self.processes, "processes", || {
+            processes::collect(self.target)
+        })
     }
 
-    pub fn file_meta(&self, path: &str, follow: bool) -> Arc<Result<Option<FileMeta>, TargetError>> {
-        self.file_meta
-            .get((path.to_string(), follow), || self.target.metadata(path, follow))
+    pub fn file_meta(
+        &self,
+        path: &str,
+        follow: bool,
+    ) -> Arc<Result<Option<FileMeta>, TargetError>> {
+        self.file_meta.get((path.to_string(), follow), || {
+            self.target.metadata(path, follow)
+        })
     }
 
     pub fn file_text(&self, path: &str) -> Arc<Result<Option<FileText>, TargetError>> {
@@ -317,18 +345,15 @@ impl<'t> Facts<'t> {
     }
 
     /// A key/value configuration file, parsed; `None` when it does not exist.
-    pub fn config(
-        &self,
-        path: &str,
-        options: &keyvalue::KvOptions,
-    ) -> Arc<Result<Option<Vec<keyvalue::KvEntry>>, TargetError>> {
+    pub fn config(&self, path: &str, options: &keyvalue::KvOptions) -> Arc<ConfigResult> {
         let sep = match options.separator {
             keyvalue::Separator::Whitespace => 0,
             keyvalue::Separator::Equals => 1,
             keyvalue::Separator::Auto => 2,
         };
-        self.config
-            .get((path.to_string(), sep, options.case_insensitive_keys), || {
+        self.config.get(
+            (path.to_string(), sep, options.case_insensitive_keys),
+            || {
                 let text = self.file_text(path);
                 match &*text {
                     Ok(Some(t)) => {
@@ -339,24 +364,17 @@ impl<'t> Facts<'t> {
                     Ok(None) => Ok(None),
                     Err(e) => Err(e.clone()),
                 }
-            })
+            },
+        )
     }
 
-    fn parse_required<T>(
-        &self,
-        path: &str,
-        parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
-    ) -> FactResult<Vec<T>> {
+    fn parse_required<T>(&self, path: &str, parse: Parser<T>) -> FactResult<Vec<T>> {
         Ok(self
             .parse_optional(path, parse)?
             .map_value(|v| v.unwrap_or_default()))
     }
 
-    fn parse_optional<T>(
-        &self,
-        path: &str,
-        parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
-    ) -> FactResult<Option<Vec<T>>> {
+    fn parse_optional<T>(&self, path: &str, parse: Parser<T>) -> FactResult<Option<Vec<T>>> {
         let Some(text) = self.target.read_text(path)? else {
             return Ok(Collected::new(None, Vec::new()));
         };
@@ -381,7 +399,9 @@ impl<'t> Facts<'t> {
                 "home": p.home, "shell": p.shell, "line": p.line,
             });
             if let Some(s) = shadow.and_then(|s| s.iter().find(|s| s.name == p.name)) {
-                if let (Value::Object(u), Ok(Value::Object(sh))) = (&mut user, serde_json::to_value(s)) {
+                if let (Value::Object(u), Ok(Value::Object(sh))) =
+                    (&mut user, serde_json::to_value(s))
+                {
                     for (k, v) in sh {
                         if k != "name" && k != "line" {
                             u.insert(k, v);
@@ -405,7 +425,8 @@ impl<'t> Facts<'t> {
             let mut group =
                 json!({ "name": g.name, "gid": g.gid, "members": g.members, "line": g.line });
             if let Some(s) = gshadow.and_then(|s| s.iter().find(|s| s.name == g.name)) {
-                group["password_state"] = serde_json::to_value(&s.password_state).unwrap_or(Value::Null);
+                group["password_state"] =
+                    serde_json::to_value(s.password_state).unwrap_or(Value::Null);
                 group["admins"] = json!(s.admins);
             }
             out.push(group);

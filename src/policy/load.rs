@@ -36,7 +36,10 @@ pub fn load_file(path: &Path) -> Result<Policy, LoadError> {
 pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
     let name = dir.display().to_string();
     let io = |e: std::io::Error| LoadError {
-        diagnostics: vec![Diagnostic::new(&name, format!("cannot read directory: {e}"))],
+        diagnostics: vec![Diagnostic::new(
+            &name,
+            format!("cannot read directory: {e}"),
+        )],
     };
     if dir.join(POLICY_FILE).is_file() {
         let mut files = Vec::new();
@@ -87,7 +90,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
 pub const POLICY_FILE: &str = "policy.yaml";
 
 fn is_yaml(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 fn yaml_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -106,12 +112,18 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
     let is_meta = |f: &str| Path::new(f).file_name().and_then(|n| n.to_str()) == Some(POLICY_FILE);
     let Some((meta_file, meta_text)) = files.iter().find(|(f, _)| is_meta(f)) else {
         return Err(LoadError {
-            diagnostics: vec![Diagnostic::new(name, format!("a policy directory needs a {POLICY_FILE}"))],
+            diagnostics: vec![Diagnostic::new(
+                name,
+                format!("a policy directory needs a {POLICY_FILE}"),
+            )],
         });
     };
     let mut hasher = Sha256::new();
     let mut diagnostics = Vec::new();
-    let mut cx = Cx { file: meta_file.clone(), diags: Vec::new() };
+    let mut cx = Cx {
+        file: meta_file.clone(),
+        diags: Vec::new(),
+    };
     let mut policy = match yaml::parse(meta_text, meta_file) {
         Ok(root) => cx.policy(&root, true),
         Err(d) => {
@@ -121,15 +133,26 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
     };
     diagnostics.append(&mut cx.diags);
     for (file, text) in files {
-        hasher.update(Path::new(file).file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update(
+            Path::new(file)
+                .file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hasher.update([0]);
         if is_meta(file) {
             continue;
         }
-        let mut cx = Cx { file: file.clone(), diags: Vec::new() };
-        let profiles = policy.as_ref().map(|p| p.profiles.clone()).unwrap_or_default();
+        let mut cx = Cx {
+            file: file.clone(),
+            diags: Vec::new(),
+        };
+        let profiles = policy
+            .as_ref()
+            .map(|p| p.profiles.clone())
+            .unwrap_or_default();
         match yaml::parse(text, file) {
             Ok(root) => {
                 let rules = cx.rules_only(&root, &profiles);
@@ -165,7 +188,8 @@ fn read_policy_file(path: &Path) -> Result<String, LoadError> {
     let fail = |m: String| LoadError {
         diagnostics: vec![Diagnostic::new(&name, m)],
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| fail(format!("cannot read policy file: {e}")))?;
     if !meta.is_file() {
         return Err(fail("not a regular file".into()));
     }
@@ -588,9 +612,15 @@ impl Cx {
         };
         let rules = top.take("rules");
         if top.has("policy") {
-            let key = top.keys().find(|(k, _)| *k == "policy").map(|(_, n)| n.clone());
+            let key = top
+                .keys()
+                .find(|(k, _)| *k == "policy")
+                .map(|(_, n)| n.clone());
             if let Some(n) = key {
-                self.err(&n, format!("only {POLICY_FILE} of a policy directory has a `policy` section"));
+                self.err(
+                    &n,
+                    format!("only {POLICY_FILE} of a policy directory has a `policy` section"),
+                );
             }
             top.take("policy");
         }
@@ -606,16 +636,34 @@ impl Cx {
 
     fn rule_list(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Vec<Rule> {
         let NodeKind::Seq(items) = &node.kind else {
-            self.err(node, format!("`rules` must be a list, found {}", node.kind_name()));
+            self.err(
+                node,
+                format!("`rules` must be a list, found {}", node.kind_name()),
+            );
             return Vec::new();
         };
         let mut rules = Vec::new();
         let mut seen: HashMap<String, u32> = HashMap::new();
         for item in items {
-            if let Some(rule) = self.rule(item, profiles) {
-                if let Some(line) = seen.insert(rule.id.clone(), item.line) {
-                    self.err(item, format!("duplicate rule id `{}` (first at line {line})", rule.id));
+            // Judged on the raw id, so a duplicate is reported even when
+            // either rule has other problems.
+            let id = match &item.kind {
+                NodeKind::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == "id"))
+                    .and_then(|(_, v)| v.as_scalar())
+                    .map(|s| s.text.clone()),
+                _ => None,
+            };
+            if let Some(id) = id {
+                if let Some(line) = seen.insert(id.clone(), item.line) {
+                    self.err(
+                        item,
+                        format!("duplicate rule id `{id}` (first at line {line})"),
+                    );
                 }
+            }
+            if let Some(rule) = self.rule(item, profiles) {
                 rules.push(rule);
             }
         }

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use load::{
-    all_profiles, duplicate_ids, load_dir, load_file, load_files, load_str, parse_mode, LoadError, POLICY_FILE,
+    all_profiles, duplicate_ids, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
+    POLICY_FILE,
 };
 
 /// A policy: metadata and the rules of one file.

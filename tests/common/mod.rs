@@ -1,6 +1,6 @@
 //! Test helpers: root filesystem trees built from YAML specs.
 //!
-//! A spec describes a tree as data, because git keeps neither file modes
+//! The base tree is `tests/fixtures/base/*.yaml`. A spec describes a tree as data, because git keeps neither file modes
 //! (beyond the executable bit) nor owners:
 //!
 //! ```yaml
@@ -109,7 +109,9 @@ pub fn apply(root: &Path, spec: &Node) {
         let p = host(root, &path);
         let mut content = fs::read_to_string(&p).unwrap_or_default();
         content.push_str(&scalar(text));
-        let mode = fs::metadata(&p).map(|m| m.permissions().mode()).unwrap_or(0o644);
+        let mode = fs::metadata(&p)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
         ensure_parent(&p);
         fs::write(&p, content).unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
@@ -130,17 +132,32 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The base tree: a hardened Debian-like system that passes every rule.
-pub fn base_spec() -> Node {
-    let path = manifest_dir().join("tests/fixtures/base.yaml");
-    let text = fs::read_to_string(&path).unwrap();
-    parse_spec(&text, &path.display().to_string())
+/// The base tree: a hardened Debian-like system that passes every rule,
+/// described by the spec files of `tests/fixtures/base/`, applied in name order.
+pub fn base_specs() -> Vec<Node> {
+    let dir = manifest_dir().join("tests/fixtures/base");
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            parse_spec(
+                &fs::read_to_string(path).unwrap(),
+                &path.display().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A fresh tree in a temporary directory: the base, then `case` on top.
 pub fn build_tree(case: Option<&Node>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    apply(dir.path(), &base_spec());
+    for spec in base_specs() {
+        apply(dir.path(), &spec);
+    }
     if let Some(case) = case {
         apply(dir.path(), case);
     }

@@ -1,0 +1,367 @@
+//! The command line: each command, its output and its exit codes.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn posture() -> Command {
+    let mut cmd = Command::cargo_bin("posture").unwrap();
+    cmd.timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cli")
+        .join(name)
+}
+
+/// A small root filesystem: sshd allows root logins unless `hardened`.
+fn tree(hardened: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("etc/ssh")).unwrap();
+    fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=12\nPRETTY_NAME=\"Debian 12\"\n",
+    )
+    .unwrap();
+    fs::write(root.join("etc/hostname"), "box1\n").unwrap();
+    fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    fs::write(root.join("etc/group"), "root:x:0:\n").unwrap();
+    let permit = if hardened { "no" } else { "yes" };
+    fs::write(
+        root.join("etc/ssh/sshd_config"),
+        format!("# test\nPermitRootLogin {permit}\n"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("var/lib/dpkg/status"),
+        "Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn scan(root: &Path) -> Command {
+    let mut cmd = posture();
+    cmd.arg("scan")
+        .arg("--root")
+        .arg(root)
+        .arg("--policy")
+        .arg(fixture("policy.yaml"));
+    cmd
+}
+
+fn json_report(root: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = scan(root)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    posture()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("at least one rule failed"));
+    posture()
+        .args(["scan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--root"));
+}
+
+#[test]
+fn clean_tree_exits_zero_with_summary() {
+    let t = tree(true);
+    scan(t.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("score: 100.0 / 100"))
+        .stdout(predicate::str::contains("Failed rules").not());
+}
+
+#[test]
+fn failed_rule_exits_one_and_shows_evidence_and_remediation() {
+    let t = tree(false);
+    scan(t.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("ssh-no-root"))
+        .stdout(predicate::str::contains("/etc/ssh/sshd_config:2"))
+        .stdout(predicate::str::contains("Set PermitRootLogin no."));
+}
+
+#[test]
+fn json_report_has_schema_outcomes_and_evidence() {
+    let t = tree(false);
+    let r = json_report(t.path(), &[]);
+    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["target"]["kind"], "root");
+    assert_eq!(r["target"]["hostname"], "box1");
+    assert_eq!(r["target"]["os"]["id"], "debian");
+    assert_eq!(r["policies"][0]["id"], "cli-test");
+    assert!(r["policies"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    assert_eq!(r["summary"]["by_outcome"]["fail"], 1);
+    assert_eq!(r["summary"]["by_outcome"]["pass"], 2);
+    let results = r["results"].as_array().unwrap();
+    let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["ssh-no-root", "hostname-set", "no-telnet"],
+        "policy order"
+    );
+    let ssh = &results[0];
+    assert_eq!(ssh["outcome"], "fail");
+    let ev = &ssh["evidence"][0];
+    assert_eq!(ev["observed"][0]["value"], "yes");
+    assert_eq!(ev["observed"][0]["source"]["file"], "/etc/ssh/sshd_config");
+    assert_eq!(ev["observed"][0]["source"]["line"], 2);
+    assert_eq!(ev["expected"], "equals \"no\"");
+    // 100 × 1 (low) + 3 (medium) passed / (6 + 1 + 3) judged.
+    assert_eq!(r["summary"]["score"], 40.0);
+}
+
+#[test]
+fn reports_are_deterministic_apart_from_ids_and_times() {
+    let t = tree(false);
+    let strip = |mut r: serde_json::Value| {
+        r["scan"] = serde_json::Value::Null;
+        for res in r["results"].as_array_mut().unwrap() {
+            res["duration_us"] = serde_json::Value::Null;
+        }
+        r
+    };
+    assert_eq!(
+        strip(json_report(t.path(), &[])),
+        strip(json_report(t.path(), &[]))
+    );
+}
+
+#[test]
+fn output_file_is_written_and_summary_printed() {
+    let t = tree(false);
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("report.json");
+    scan(t.path())
+        .args(["--format", "json", "--output"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("score:"))
+        .stderr(predicate::str::contains("report written to"));
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(r["schema_version"], "1.0.0");
+    // No temporary file is left behind.
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn selection_by_rule_skip_and_profile() {
+    let t = tree(false);
+    let r = json_report(t.path(), &["--rule", "no-telnet"]);
+    assert_eq!(r["summary"]["total"], 1);
+    let r = json_report(t.path(), &["--skip-rule", "ssh-no-root"]);
+    assert_eq!(r["summary"]["total"], 2);
+    assert_eq!(r["summary"]["by_outcome"]["fail"], 0);
+    let r = json_report(t.path(), &["--profile", "small"]);
+    assert_eq!(r["summary"]["total"], 1);
+    assert_eq!(r["selection"]["profile"], "small");
+}
+
+#[test]
+fn bad_selection_is_a_usage_error() {
+    let t = tree(true);
+    scan(t.path())
+        .args(["--rule", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule id `nope`"));
+    scan(t.path())
+        .args(["--profile", "huge"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown profile `huge`; known profiles: small",
+        ));
+    posture()
+        .args(["scan", "--format", "yaml"])
+        .assert()
+        .code(2);
+    posture().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn missing_root_is_an_input_error() {
+    posture()
+        .args(["scan", "--root", "/nonexistent/posture-root"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot scan root filesystem /nonexistent/posture-root",
+        ));
+}
+
+#[test]
+fn bad_policy_reports_every_problem_with_position() {
+    let t = tree(true);
+    let assert = posture()
+        .args(["scan", "--root"])
+        .arg(t.path())
+        .arg("--policy")
+        .arg(fixture("bad-policy.yaml"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("bad-policy.yaml:9:5: unknown key `chek` in a rule; did you mean `check`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-policy.yaml:12:13: invalid regular expression"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-policy.yaml:14:5: duplicate rule id `one`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-policy.yaml:16:15: unknown severity `severe`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-policy.yaml:19:11: `lt` takes a number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rules_check_validates_and_exits_two_on_problems() {
+    posture()
+        .args(["rules", "check"])
+        .arg(fixture("policy.yaml"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: 1 policies, 3 rules"));
+    posture()
+        .args(["rules", "check"])
+        .arg(fixture("bad-policy.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("5 problem(s) found"));
+    posture()
+        .args(["rules", "check", "/nonexistent.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent.yaml: cannot read policy file",
+        ));
+}
+
+#[test]
+fn rules_list_and_show() {
+    posture()
+        .args(["rules", "list", "--policy"])
+        .arg(fixture("policy.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hostname-set"))
+        .stdout(predicate::str::contains("3 rules"));
+    posture()
+        .args(["rules", "show", "ssh-no-root", "--policy"])
+        .arg(fixture("policy.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Root cannot log in over SSH"))
+        .stdout(predicate::str::contains("Remediation:"))
+        .stdout(predicate::str::contains("policy.yaml:8"));
+    posture()
+        .args(["rules", "show", "nope", "--policy"])
+        .arg(fixture("policy.yaml"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn builtin_policy_lists_and_combines() {
+    posture()
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ssh-root-login-disabled"));
+    // The built-in policy plus another: both sets of rules.
+    posture()
+        .args(["rules", "list", "--policy", "builtin", "--policy"])
+        .arg(fixture("policy.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ssh-root-login-disabled"))
+        .stdout(predicate::str::contains("ssh-no-root"));
+}
+
+#[test]
+fn inventory_of_a_root() {
+    let t = tree(true);
+    let out = posture()
+        .args(["inventory", "--root"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inv["os"]["id"], "debian");
+    assert_eq!(inv["system"]["hostname"], "box1");
+    assert_eq!(inv["target"]["kind"], "root");
+    assert_eq!(inv["users"][0]["name"], "root");
+    assert_eq!(inv["packages"]["packages"][0]["name"], "base-files");
+    assert_eq!(inv["sshd"]["global"]["permitrootlogin"]["value"], "no");
+    assert!(inv["processes"]["unavailable"]
+        .as_str()
+        .unwrap()
+        .contains("live host"));
+    assert!(inv["hardware"]["unavailable"].is_string());
+}
+
+#[test]
+fn inventory_of_this_host() {
+    let out = posture().arg("inventory").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inv["target"]["kind"], "live");
+    assert!(inv["hardware"]["cpu"]["logical_cores"].as_u64().unwrap() >= 1);
+    assert!(inv["hardware"]["memory"]["total_bytes"].as_u64().unwrap() > 0);
+    assert!(inv["system"]["kernel_release"].is_string());
+    assert!(inv["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["pid"] == 1));
+}
+
+#[test]
+fn scan_of_this_host_runs() {
+    // Whatever this host's state, the built-in policy runs to a report.
+    let out = posture()
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["target"]["kind"], "live");
+    assert!(r["summary"]["total"].as_u64().unwrap() >= 2);
+}
