@@ -812,7 +812,10 @@ impl Cx {
             });
         }
 
-        let probe_keys: Vec<&ProbeSpec> = PROBES.iter().filter(|p| f.has(p.key)).collect();
+        let probe_keys: Vec<&ProbeSpec> = f
+            .keys()
+            .filter_map(|(k, _)| PROBES.iter().find(|p| p.key == k))
+            .collect();
         let spec = match probe_keys.as_slice() {
             [one] => *one,
             [] => {
@@ -845,6 +848,7 @@ impl Cx {
             Some(n) => self.filter(n, spec),
             None => Vec::new(),
         };
+        let field_given = f.has("field");
         let field = match f.take("field") {
             Some(n) => self
                 .string(n, "`field`")
@@ -915,7 +919,7 @@ impl Cx {
             }
         };
         if let Some(Assertion::Value(_)) = &assertion {
-            if field.is_none() && matches!(spec.fields, Some(f) if !f.is_empty()) {
+            if !field_given && matches!(spec.fields, Some(f) if !f.is_empty()) {
                 self.err(
                     node,
                     format!(
@@ -1447,4 +1451,129 @@ pub fn all_profiles(policies: &[Policy]) -> BTreeSet<&str> {
         .iter()
         .flat_map(|p| p.profiles.keys().map(String::as_str))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(rules: &str) -> String {
+        format!("policy:\n  id: t\n  title: T\n  version: '1'\nrules:\n{rules}")
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match load_str(text, "p.yaml") {
+            Ok(_) => Vec::new(),
+            Err(e) => e.diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn only_check(text: &str) -> ProbeCheck {
+        let p = load_str(text, "p.yaml").unwrap_or_else(|e| panic!("{e}"));
+        match p.rules[0].check.clone() {
+            Check::Probe(p) => *p,
+            other => panic!("not a probe: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unquoted_no_is_the_string_no() {
+        let c = only_check(&policy(
+            "  - id: r\n    title: R\n    severity: low\n    check:\n      sshd: PermitRootLogin\n      equals: no\n",
+        ));
+        let Assertion::Value(cond) = c.assertion else { panic!() };
+        assert_eq!(cond.operand, Literal::Str("no".into()));
+        assert!(crate::engine::compare::holds(&cond, &serde_json::json!("no")));
+        assert!(!crate::engine::compare::holds(&cond, &serde_json::json!(false)));
+    }
+
+    #[test]
+    fn modes_keep_their_octal_text() {
+        let c = only_check(&policy(
+            "  - id: r\n    title: R\n    severity: low\n    check:\n      file: /etc/shadow\n      field: mode\n      mode_at_most: 0640\n",
+        ));
+        assert!(matches!(c.assertion, Assertion::Value(Condition { op: Op::ModeAtMost(0o640), .. })));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let errs = errors(&policy(concat!(
+            "  - id: Bad_Id\n    title: R\n    severity: low\n    check:\n      file: relative/path\n      exists: true\n",
+            "  - id: r2\n    title: R\n    severity: urgent\n    check:\n      sysctl: a.b\n      equals: 1\n      equls: 2\n",
+            "  - id: r3\n    title: R\n    severity: low\n    check:\n      package: x\n      sysctl: y\n      exists: true\n",
+            "  - id: r4\n    title: R\n    severity: low\n    check:\n      user: '*'\n      field: colour\n      equals: red\n",
+        )));
+        assert_eq!(
+            errs,
+            [
+                "p.yaml:6:5: rule id `Bad_Id` must be lowercase letters, digits, `-`, `_` or `.`",
+                "p.yaml:10:13: the `file` probe's argument must be an absolute path, not `relative/path`",
+                "p.yaml:14:15: unknown severity `urgent`; expected info, low, medium, high or critical",
+                "p.yaml:18:7: unknown key `equls` in a `sysctl` check; did you mean `equals`?",
+                "p.yaml:23:7: a check has one probe; found package, sysctl: use `all` to combine them",
+                "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_profiles_are_checked() {
+        let errs = errors(&policy(
+            "  - id: r\n    title: R\n    title: S\n    severity: low\n    profiles: [nope]\n    check: {fact: os.id, equals: debian}\n",
+        ));
+        assert_eq!(
+            errs,
+            [
+                "p.yaml:8:5: duplicate key `title` in a rule (first at line 7)",
+                "p.yaml:10:16: profile `nope` is not declared in `policy.profiles` (declared: none)",
+            ]
+        );
+    }
+
+    #[test]
+    fn operands_are_typed() {
+        let rule = |op: &str| {
+            policy(&format!(
+                "  - id: r\n    title: R\n    severity: low\n    check:\n      fact: os.version_id\n      {op}\n"
+            ))
+        };
+        assert_eq!(errors(&rule("in: debian")), ["p.yaml:11:11: `in` takes a list of values, found a string"]);
+        assert_eq!(errors(&rule("equals: [a, b]")), ["p.yaml:11:15: `equals` takes a single value, found a list"]);
+        assert_eq!(errors(&rule("mode_at_most: '0999'")), ["p.yaml:11:21: `mode_at_most` takes an octal mode such as \"0640\", not \"0999\""]);
+        assert_eq!(errors(&rule("count: {matches: x}")), ["p.yaml:11:14: `count` takes a number or one of equals, not_equals, lt, le, gt, ge with a number"]);
+        assert!(errors(&rule("version_ge: '1.2'")).is_empty());
+        assert!(errors(&rule("count: {ge: 1}")).is_empty());
+    }
+
+    #[test]
+    fn combinators_nest_and_stand_alone() {
+        let ok = policy(
+            "  - id: r\n    title: R\n    severity: low\n    check:\n      any:\n        - not: {package: a, exists: true}\n        - none: [{package: b, exists: true}]\n",
+        );
+        assert!(errors(&ok).is_empty());
+        let bad = policy("  - id: r\n    title: R\n    severity: low\n    check:\n      all: []\n");
+        assert_eq!(errors(&bad), ["p.yaml:10:12: `all` needs at least one check"]);
+        let bad = policy(
+            "  - id: r\n    title: R\n    severity: low\n    check:\n      all: [{package: a, exists: true}]\n      field: x\n",
+        );
+        assert_eq!(errors(&bad), ["p.yaml:10:7: `all` must be the only key of its check; also found: field"]);
+    }
+
+    #[test]
+    fn missing_sections_and_wrong_shapes() {
+        assert_eq!(errors("rules: []\n"), ["p.yaml:1:1: a policy file needs a `policy` section (id, title, version)"]);
+        assert_eq!(errors("- a\n- b\n"), ["p.yaml:1:1: a policy file must be a mapping, found a list"]);
+        let e = errors("policy: {id: t, title: T, version: '1'}\nrules: {}\n");
+        assert_eq!(e, ["p.yaml:2:8: `rules` must be a list, found a mapping"]);
+    }
+
+    #[test]
+    fn parse_mode_bounds() {
+        assert_eq!(parse_mode("0640"), Some(0o640));
+        assert_eq!(parse_mode("1777"), Some(0o1777));
+        assert_eq!(parse_mode("0o600"), Some(0o600));
+        assert_eq!(parse_mode("17777"), None);
+        assert_eq!(parse_mode("8"), None);
+        assert_eq!(parse_mode(""), None);
+    }
 }
