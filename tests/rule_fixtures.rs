@@ -129,9 +129,11 @@ fn base_tree_passes_every_rule() {
     let tree = build_tree(None);
     let target = Target::root(tree.path()).unwrap();
     let facts = Facts::new(&target);
+    let rules: Vec<_> = policies.iter().flat_map(|p| &p.rules).collect();
+    // In parallel, as a scan does.
+    let results = posture::engine::evaluate(&rules, &facts);
     let mut problems = Vec::new();
-    for rule in policies.iter().flat_map(|p| &p.rules) {
-        let r = evaluate_rule(rule, &facts);
+    for (rule, r) in rules.iter().zip(results) {
         if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
             problems.push(format!(
                 "{}: {} {}{}",
@@ -152,4 +154,15 @@ fn base_tree_passes_every_rule() {
         "base tree files should parse cleanly: {:?}",
         facts.diagnostics()
     );
+    // Many rules share each fact, yet each was computed once.
+    let mut names: Vec<String> = facts.timings().into_iter().map(|(n, _)| n).collect();
+    let computed = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        computed,
+        "a fact was computed twice: {names:?}"
+    );
+    assert!(names.contains(&"packages".to_string()));
 }

@@ -466,12 +466,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     Ok(true) => {}
                 }
             }
-            let all = if is_user {
-                facts.users_json()
-            } else {
-                facts.groups_json()
-            };
-            let all = all.map_err(Skip::from)?;
+            let all = facts.json(if is_user { "users" } else { "groups" });
+            let all = all.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
             let file = if is_user { "/etc/passwd" } else { "/etc/group" };
             let m = matcher(name);
             for record in all.as_array().into_iter().flatten() {

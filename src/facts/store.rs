@@ -386,7 +386,7 @@ impl<'t> Facts<'t> {
     }
 
     /// Users: passwd entries with their shadow fields (when shadow could be read).
-    pub fn users_json(&self) -> Result<Value, FactError> {
+    fn users_json(&self) -> Result<Value, FactError> {
         let passwd = fact_ref(self.passwd())?;
         let shadow = match self.shadow() {
             Ok(c) => c.value.as_ref(),
@@ -414,7 +414,7 @@ impl<'t> Facts<'t> {
         Ok(Value::Array(out))
     }
 
-    pub fn groups_json(&self) -> Result<Value, FactError> {
+    fn groups_json(&self) -> Result<Value, FactError> {
         let groups = fact_ref(self.group())?;
         let gshadow = match self.gshadow() {
             Ok(c) => c.value.as_ref(),

@@ -1481,10 +1481,18 @@ mod tests {
         let c = only_check(&policy(
             "  - id: r\n    title: R\n    severity: low\n    check:\n      sshd: PermitRootLogin\n      equals: no\n",
         ));
-        let Assertion::Value(cond) = c.assertion else { panic!() };
+        let Assertion::Value(cond) = c.assertion else {
+            panic!()
+        };
         assert_eq!(cond.operand, Literal::Str("no".into()));
-        assert!(crate::engine::compare::holds(&cond, &serde_json::json!("no")));
-        assert!(!crate::engine::compare::holds(&cond, &serde_json::json!(false)));
+        assert!(crate::engine::compare::holds(
+            &cond,
+            &serde_json::json!("no")
+        ));
+        assert!(!crate::engine::compare::holds(
+            &cond,
+            &serde_json::json!(false)
+        ));
     }
 
     #[test]
@@ -1492,7 +1500,13 @@ mod tests {
         let c = only_check(&policy(
             "  - id: r\n    title: R\n    severity: low\n    check:\n      file: /etc/shadow\n      field: mode\n      mode_at_most: 0640\n",
         ));
-        assert!(matches!(c.assertion, Assertion::Value(Condition { op: Op::ModeAtMost(0o640), .. })));
+        assert!(matches!(
+            c.assertion,
+            Assertion::Value(Condition {
+                op: Op::ModeAtMost(0o640),
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -1537,9 +1551,18 @@ mod tests {
                 "  - id: r\n    title: R\n    severity: low\n    check:\n      fact: os.version_id\n      {op}\n"
             ))
         };
-        assert_eq!(errors(&rule("in: debian")), ["p.yaml:11:11: `in` takes a list of values, found a string"]);
-        assert_eq!(errors(&rule("equals: [a, b]")), ["p.yaml:11:15: `equals` takes a single value, found a list"]);
-        assert_eq!(errors(&rule("mode_at_most: '0999'")), ["p.yaml:11:21: `mode_at_most` takes an octal mode such as \"0640\", not \"0999\""]);
+        assert_eq!(
+            errors(&rule("in: debian")),
+            ["p.yaml:11:11: `in` takes a list of values, found a string"]
+        );
+        assert_eq!(
+            errors(&rule("equals: [a, b]")),
+            ["p.yaml:11:15: `equals` takes a single value, found a list"]
+        );
+        assert_eq!(
+            errors(&rule("mode_at_most: '0999'")),
+            ["p.yaml:11:21: `mode_at_most` takes an octal mode such as \"0640\", not \"0999\""]
+        );
         assert_eq!(errors(&rule("count: {matches: x}")), ["p.yaml:11:14: `count` takes a number or one of equals, not_equals, lt, le, gt, ge with a number"]);
         assert!(errors(&rule("version_ge: '1.2'")).is_empty());
         assert!(errors(&rule("count: {ge: 1}")).is_empty());
@@ -1552,17 +1575,29 @@ mod tests {
         );
         assert!(errors(&ok).is_empty());
         let bad = policy("  - id: r\n    title: R\n    severity: low\n    check:\n      all: []\n");
-        assert_eq!(errors(&bad), ["p.yaml:10:12: `all` needs at least one check"]);
+        assert_eq!(
+            errors(&bad),
+            ["p.yaml:10:12: `all` needs at least one check"]
+        );
         let bad = policy(
             "  - id: r\n    title: R\n    severity: low\n    check:\n      all: [{package: a, exists: true}]\n      field: x\n",
         );
-        assert_eq!(errors(&bad), ["p.yaml:10:7: `all` must be the only key of its check; also found: field"]);
+        assert_eq!(
+            errors(&bad),
+            ["p.yaml:10:7: `all` must be the only key of its check; also found: field"]
+        );
     }
 
     #[test]
     fn missing_sections_and_wrong_shapes() {
-        assert_eq!(errors("rules: []\n"), ["p.yaml:1:1: a policy file needs a `policy` section (id, title, version)"]);
-        assert_eq!(errors("- a\n- b\n"), ["p.yaml:1:1: a policy file must be a mapping, found a list"]);
+        assert_eq!(
+            errors("rules: []\n"),
+            ["p.yaml:1:1: a policy file needs a `policy` section (id, title, version)"]
+        );
+        assert_eq!(
+            errors("- a\n- b\n"),
+            ["p.yaml:1:1: a policy file must be a mapping, found a list"]
+        );
         let e = errors("policy: {id: t, title: T, version: '1'}\nrules: {}\n");
         assert_eq!(e, ["p.yaml:2:8: `rules` must be a list, found a mapping"]);
     }
