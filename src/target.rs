@@ -283,6 +283,26 @@ impl Target {
     }
 
     pub fn read_text_capped(&self, path: &str, cap: u64) -> Result<Option<FileText>, TargetError> {
+        let Some((bytes, truncated)) = self.read_bytes_capped(path, cap)? else {
+            return Ok(None);
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Ok(Some(FileText {
+            path: absolute(path),
+            text,
+            truncated,
+        }))
+    }
+
+    /// The first `cap` bytes of a regular file, and whether there was more.
+    pub fn read_bytes_capped(
+        &self,
+        path: &str,
+        cap: u64,
+    ) -> Result<Option<(Vec<u8>, bool)>, TargetError> {
         let Some(host) = self.host_path(path, true)? else {
             return Ok(None);
         };
@@ -329,15 +349,7 @@ impl Target {
         if truncated {
             bytes.truncate(cap as usize);
         }
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        Ok(Some(FileText {
-            path: absolute(path),
-            text,
-            truncated,
-        }))
+        Ok(Some((bytes, truncated)))
     }
 
     /// Entries of a directory, sorted by name. `None` when it does not exist.

@@ -177,7 +177,40 @@ fn root_arch(target: &Target, diags: &mut Vec<Diagnostic>) -> Result<Option<Stri
     if let Some(arch) = first_line(target, "/etc/apk/arch", diags)? {
         return Ok(Some(apk_arch_to_machine(&arch)));
     }
-    Ok(None)
+    elf_arch(target)
+}
+
+/// The machine a root's own shell is built for, from its ELF header: every
+/// Linux root has `/bin/sh`, whatever its package manager.
+fn elf_arch(target: &Target) -> Result<Option<String>, TargetError> {
+    let header = match target.read_bytes_capped("/bin/sh", 20) {
+        Ok(Some((bytes, _))) => bytes,
+        Ok(None) | Err(TargetError::NotRegular { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if header.len() < 20 || &header[..4] != b"\x7fELF" {
+        return Ok(None);
+    }
+    let little_endian = header[5] == 1;
+    let machine = if little_endian {
+        u16::from_le_bytes([header[18], header[19]])
+    } else {
+        u16::from_be_bytes([header[18], header[19]])
+    };
+    let is_64 = header[4] == 2;
+    let name = match (machine, is_64) {
+        (0x3e, _) => "x86_64",
+        (0x03, _) => "i686",
+        (0xb7, _) => "aarch64",
+        (0x28, _) => "armv7l",
+        (0xf3, true) => "riscv64",
+        (0x15, true) if little_endian => "ppc64le",
+        (0x15, true) => "ppc64",
+        (0x16, _) => "s390x",
+        (0x102, _) => "loongarch64",
+        _ => return Ok(None),
+    };
+    Ok(Some(name.to_string()))
 }
 
 fn dpkg_arch_to_machine(arch: &str) -> String {
@@ -607,6 +640,22 @@ HOME_URL="https://www.debian.org/"
                 ],
             }
         );
+    }
+
+    #[test]
+    fn system_arch_from_the_shells_elf_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+        elf.resize(18, 0);
+        elf.extend_from_slice(&0xb7u16.to_le_bytes());
+        elf.extend_from_slice(&[0; 40]);
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        std::fs::write(dir.path().join("bin/sh"), elf).unwrap();
+        let got = collect_system(&Target::root(dir.path()).unwrap()).unwrap();
+        assert_eq!(got.value.arch.as_deref(), Some("aarch64"));
+        std::fs::write(dir.path().join("bin/sh"), "#!not elf").unwrap();
+        let got = collect_system(&Target::root(dir.path()).unwrap()).unwrap();
+        assert_eq!(got.value.arch, None);
     }
 
     #[test]
