@@ -424,7 +424,7 @@ impl Target {
 }
 
 pub fn has_glob_chars(s: &str) -> bool {
-    s.contains(['*', '?', '['])
+    s.contains(['*', '?', '[', '{'])
 }
 
 /// The normal components of a path; `..` is kept for the resolver to apply.

@@ -24,7 +24,8 @@ pub fn text(v: &Value) -> Option<String> {
 fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        // Finite only, so `nan` and `inf` stay text.
+        Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
         _ => None,
     }
 }
@@ -32,7 +33,7 @@ fn number(v: &Value) -> Option<f64> {
 fn literal_number(l: &Literal) -> Option<f64> {
     match l {
         Literal::Number(n, _) => Some(*n),
-        Literal::Str(s) => s.trim().parse().ok(),
+        Literal::Str(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
         _ => None,
     }
 }
@@ -168,6 +169,19 @@ mod tests {
         assert!(equals(&json!("No"), &s("no"), true));
         assert!(equals(&json!(false), &Literal::Bool(false), false));
         assert!(!equals(&json!(null), &s("no"), false));
+    }
+
+    #[test]
+    fn lists_compare_element_by_element_and_nan_is_text() {
+        assert!(equals(&json!([]), &Literal::List(vec![]), false));
+        assert!(!equals(&json!(["a"]), &Literal::List(vec![]), false));
+        assert!(equals(
+            &json!(["a", "1"]),
+            &Literal::List(vec![s("a"), n(1.0)]),
+            false
+        ));
+        assert!(equals(&json!("nan"), &s("nan"), false));
+        assert!(!equals(&json!("inf"), &s("infinity"), false));
     }
 
     #[test]

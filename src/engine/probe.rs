@@ -420,7 +420,11 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         } => {
             let find = |mounts: &[crate::facts::mounts::Mount], out: &mut Gathered| {
                 // The last mount on a point is the one visible there.
-                match mounts.iter().rev().find(|m| &m.mountpoint == mountpoint) {
+                match mounts
+                    .iter()
+                    .rev()
+                    .find(|m| same_mountpoint(&m.mountpoint, mountpoint))
+                {
                     Some(m) => out.items.push(Item::new(
                         json!({ "mountpoint": m.mountpoint, "device": m.device, "fstype": m.fstype, "options": m.options }),
                         Some(m.source.clone()),
@@ -468,12 +472,25 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
             let all = facts.json(if is_user { "users" } else { "groups" });
             let all = all.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
-            let file = if is_user { "/etc/passwd" } else { "/etc/group" };
+            // Evidence cites the file the compared value comes from.
+            let shadow = check
+                .field
+                .as_deref()
+                .is_some_and(|f| SHADOW_FIELDS.contains(&f));
+            let (file, line_key) = match (is_user, shadow) {
+                (true, false) => ("/etc/passwd", "line"),
+                (true, true) => ("/etc/shadow", "shadow_line"),
+                (false, false) => ("/etc/group", "line"),
+                (false, true) => ("/etc/gshadow", "gshadow_line"),
+            };
             let m = matcher(name);
             for record in all.as_array().into_iter().flatten() {
                 let rname = record["name"].as_str().unwrap_or("");
                 if m.as_ref().is_some_and(|m| m.is_match(rname)) {
-                    let line = record.get("line").and_then(Value::as_u64).map(|l| l as u32);
+                    let line = record
+                        .get(line_key)
+                        .and_then(Value::as_u64)
+                        .map(|l| l as u32);
                     let source = Source {
                         file: file.into(),
                         line,
@@ -535,4 +552,13 @@ pub fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
         Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => None,
     })
+}
+
+/// `/var/tmp/` and `/var/tmp` name the same mount point.
+fn same_mountpoint(a: &str, b: &str) -> bool {
+    let trim = |p: &str| match p.trim_end_matches('/') {
+        "" => "/".to_string(),
+        t => t.to_string(),
+    };
+    trim(a) == trim(b)
 }

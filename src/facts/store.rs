@@ -309,7 +309,17 @@ impl<'t> Facts<'t> {
 
     pub fn processes(&self) -> &FactResult<Vec<processes::Process>> {
         self.once(&self.processes, "processes", || {
-            processes::collect(self.target)
+            let mut procs = processes::collect(self.target)?;
+            // The kernel knows uids; names come from the target's passwd.
+            if let Ok(users) = fact_ref(self.passwd()) {
+                for p in &mut procs.value {
+                    p.user = p
+                        .uid
+                        .and_then(|uid| users.iter().find(|u| u.uid == uid))
+                        .map(|u| u.name.clone());
+                }
+            }
+            Ok(procs)
         })
     }
 
@@ -403,8 +413,15 @@ impl<'t> Facts<'t> {
                     (&mut user, serde_json::to_value(s))
                 {
                     for (k, v) in sh {
-                        if k != "name" && k != "line" {
-                            u.insert(k, v);
+                        match k.as_str() {
+                            "name" => {}
+                            // Evidence about shadow fields cites this line.
+                            "line" => {
+                                u.insert("shadow_line".into(), v);
+                            }
+                            _ => {
+                                u.insert(k, v);
+                            }
                         }
                     }
                 }
@@ -428,6 +445,7 @@ impl<'t> Facts<'t> {
                 group["password_state"] =
                     serde_json::to_value(s.password_state).unwrap_or(Value::Null);
                 group["admins"] = json!(s.admins);
+                group["gshadow_line"] = json!(s.line);
             }
             out.push(group);
         }

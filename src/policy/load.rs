@@ -819,12 +819,28 @@ impl Cx {
         let spec = match probe_keys.as_slice() {
             [one] => *one,
             [] => {
-                let names: Vec<&str> = PROBES.iter().map(|p| p.key).collect();
+                let names: Vec<&str> = PROBES
+                    .iter()
+                    .map(|p| p.key)
+                    .chain(COMBINATORS.iter().copied())
+                    .collect();
+                // A misspelt probe is the likely cause: point at it.
+                let typo = f
+                    .keys()
+                    .find_map(|(k, n)| suggest(k, &names).map(|s| (k, n, s)));
+                if let Some((key, key_node, s)) = typo {
+                    let (key, key_node) = (key.to_string(), key_node.clone());
+                    self.err(
+                        &key_node,
+                        format!("unknown probe `{key}`; did you mean `{s}`?"),
+                    );
+                    return None;
+                }
                 self.err(
                     node,
                     format!(
                         "a check needs a probe ({}) or a combinator (all, any, none, not)",
-                        names.join(", ")
+                        names[..PROBES.len()].join(", ")
                     ),
                 );
                 return None;
@@ -1114,6 +1130,12 @@ impl Cx {
                     self.err(arg, format!("`{path}` is not a fact path like `os.family`"));
                     return None;
                 }
+                let name = path.split('.').next().unwrap_or_default();
+                if !crate::facts::FACT_NAMES.contains(&name) {
+                    let facts = crate::facts::FACT_NAMES.join(", ");
+                    self.err(arg, format!("no fact named `{name}`; facts: {facts}"));
+                    return None;
+                }
                 Probe::Fact { path }
             }
             _ => return None,
@@ -1260,14 +1282,9 @@ impl Cx {
             Some(())
         };
         let op = match op {
-            "equals" => {
-                scalar(self)?;
-                Op::Equals
-            }
-            "not_equals" => {
-                scalar(self)?;
-                Op::NotEquals
-            }
+            // A list operand compares with a list value, element by element.
+            "equals" => Op::Equals,
+            "not_equals" => Op::NotEquals,
             "contains" => {
                 scalar(self)?;
                 Op::Contains
@@ -1556,9 +1573,10 @@ mod tests {
             ["p.yaml:11:11: `in` takes a list of values, found a string"]
         );
         assert_eq!(
-            errors(&rule("equals: [a, b]")),
-            ["p.yaml:11:15: `equals` takes a single value, found a list"]
+            errors(&rule("contains: [a, b]")),
+            ["p.yaml:11:17: `contains` takes a single value, found a list"]
         );
+        assert!(errors(&rule("equals: []")).is_empty());
         assert_eq!(
             errors(&rule("mode_at_most: '0999'")),
             ["p.yaml:11:21: `mode_at_most` takes an octal mode such as \"0640\", not \"0999\""]
@@ -1600,6 +1618,25 @@ mod tests {
         );
         let e = errors("policy: {id: t, title: T, version: '1'}\nrules: {}\n");
         assert_eq!(e, ["p.yaml:2:8: `rules` must be a list, found a mapping"]);
+    }
+
+    #[test]
+    fn facts_and_probes_are_checked_by_name() {
+        let rule = |check: &str| {
+            policy(&format!(
+                "  - id: r\n    title: R\n    severity: low\n    check:\n{check}"
+            ))
+        };
+        let e = errors(&rule("      fact: osx.id\n      equals: x\n"));
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("p.yaml:10:13: no fact named `osx`; facts: target, os,"),
+            "{e:?}"
+        );
+        assert_eq!(
+            errors(&rule("      sshdd: PermitRootLogin\n      equals: x\n")),
+            ["p.yaml:10:7: unknown probe `sshdd`; did you mean `sshd`?"]
+        );
     }
 
     #[test]
