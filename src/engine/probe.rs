@@ -314,8 +314,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     .push(format!("{keyword} is not set and has no default"));
             }
             if *include_match {
+                let name = crate::facts::sshd::canonical_keyword(keyword);
                 for block in &cfg.match_blocks {
-                    if let Some(v) = block.settings.get(keyword) {
+                    if let Some(v) = block.settings.get(&name) {
                         let mut item = Item::new(Value::String(v.value.clone()), v.source.clone());
                         item.note = Some(format!("Match {}", block.criteria));
                         out.items.push(item);

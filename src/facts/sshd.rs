@@ -5,7 +5,8 @@
 //! with OpenSSH's built-in defaults for what the files leave unset, and the
 //! `Match` blocks kept apart so that rules can inspect conditional overrides.
 //! Values are normalized like `sshd -T` does where that helps comparisons
-//! (lowercase yes/no, times in seconds, canonical keyword names).
+//! (lowercase yes/no, times in seconds, canonical keyword names, algorithm
+//! lists with a `+`, `-` or `^` prefix resolved against the default list).
 
 use crate::diag::Diagnostic;
 use crate::facts::Source;
@@ -58,9 +59,16 @@ impl SshdConfig {
     /// deprecated aliases such as `ChallengeResponseAuthentication` find the
     /// setting under its current name.
     pub fn get(&self, keyword: &str) -> Option<&SshdValue> {
-        self.global
-            .get(canonical_name(&keyword.to_ascii_lowercase()))
+        self.global.get(&canonical_keyword(keyword))
     }
+}
+
+/// The name a keyword's settings are stored under, in [`SshdConfig::global`]
+/// and in [`MatchBlock::settings`]: lowercase, with deprecated aliases mapped
+/// to the current keyword (`ChallengeResponseAuthentication` ->
+/// `kbdinteractiveauthentication`).
+pub fn canonical_keyword(keyword: &str) -> String {
+    canonical_name(&keyword.to_ascii_lowercase()).to_string()
 }
 
 /// Parses the main sshd_config and everything it includes.
@@ -556,6 +564,18 @@ rsa-sha2-512,rsa-sha2-256";
 const DEFAULT_CA_ALGORITHMS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,\
 ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,\
 rsa-sha2-512,rsa-sha2-256";
+
+/// Algorithm-list keywords and the built-in list that a `+`, `-` or `^`
+/// prefix modifies (kex_assemble_names in OpenSSH).
+const ALGORITHM_LISTS: &[(&str, &str)] = &[
+    ("casignaturealgorithms", DEFAULT_CA_ALGORITHMS),
+    ("ciphers", DEFAULT_CIPHERS),
+    ("hostbasedacceptedalgorithms", DEFAULT_KEY_ALGORITHMS),
+    ("hostkeyalgorithms", DEFAULT_KEY_ALGORITHMS),
+    ("kexalgorithms", DEFAULT_KEX),
+    ("macs", DEFAULT_MACS),
+    ("pubkeyacceptedalgorithms", DEFAULT_KEY_ALGORITHMS),
+];
 
 /// Compiled-in defaults of OpenSSH 9.2 as built by Debian 12, in `sshd -T`
 /// spelling. Debian's shipped sshd_config overrides some of them (UsePAM,
@@ -1082,7 +1102,92 @@ fn normalize(name: &str, keyword: &str, args: &[String]) -> Result<String, Strin
         return parse_max_startups(first)
             .ok_or_else(|| format!("invalid `{keyword}` spec `{first}`"));
     }
+    if let Some((_, default)) = ALGORITHM_LISTS.iter().find(|(list, _)| *list == name) {
+        return resolve_algorithms(default, keyword, first);
+    }
     Ok(args.join(" "))
+}
+
+/// Resolves an algorithm list against the built-in `default` list like
+/// OpenSSH's kex_assemble_names: `+a,b` appends to the default, `^a,b` puts
+/// the names first, `-pat,...` removes the default entries matching any of
+/// the wildcard patterns; duplicates are dropped. A list without a prefix
+/// replaces the default and is kept as written.
+fn resolve_algorithms(default: &str, keyword: &str, list: &str) -> Result<String, String> {
+    let (prefix, names) = match list.as_bytes().first() {
+        Some(&prefix @ (b'+' | b'-' | b'^')) => (prefix, &list[1..]),
+        _ => return Ok(list.to_string()),
+    };
+    let names: Vec<&str> = names.split(',').collect();
+    if prefix != b'-' && names.iter().any(|name| name.is_empty()) {
+        // sshd rejects the list ("Bad SSH2 ... spec") and refuses to start.
+        return Err(format!(
+            "bad `{keyword}` list `{list}`: empty algorithm name"
+        ));
+    }
+    let defaults = default.split(',');
+    let resolved = match prefix {
+        b'-' => defaults
+            .filter(|name| !matches_pattern_list(name, &names))
+            .collect(),
+        b'+' => without_duplicates(defaults.chain(names)),
+        _ => without_duplicates(names.into_iter().chain(defaults)),
+    };
+    Ok(resolved.join(","))
+}
+
+fn without_duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut kept: Vec<&str> = Vec::new();
+    for name in names {
+        if !kept.contains(&name) {
+            kept.push(name);
+        }
+    }
+    kept
+}
+
+/// OpenSSH match_pattern_list (case-sensitive): true when `name` matches one
+/// of the patterns and none of the `!`-negated ones.
+fn matches_pattern_list(name: &str, patterns: &[&str]) -> bool {
+    let mut positive = false;
+    for pattern in patterns {
+        match pattern.strip_prefix('!') {
+            Some(negated) if wildcard_match(name, negated) => return false,
+            Some(_) => {}
+            None => positive |= wildcard_match(name, pattern),
+        }
+    }
+    positive
+}
+
+/// Matches `*` (any run of characters) and `?` (one character), without
+/// exponential backtracking.
+fn wildcard_match(name: &str, pattern: &str) -> bool {
+    let (name, pattern) = (name.as_bytes(), pattern.as_bytes());
+    let (mut n, mut p) = (0, 0);
+    // Position after the last `*` seen, and where in `name` it resumes.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                star = Some((p, n));
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((after_star, resume)) => {
+                    p = after_star;
+                    n = resume + 1;
+                    star = Some((after_star, resume + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// The verbatim rest of the line, as sshd keeps it for commands.
@@ -1854,6 +1959,160 @@ mod tests {
         assert_eq!(parse_max_startups("1:2"), None);
         assert_eq!(parse_max_startups("a"), None);
         assert_eq!(parse_max_startups(""), None);
+    }
+
+    #[test]
+    fn mac_removal_patterns_resolve_against_the_default() {
+        let (config, diags) = parse_text("# hardening\nMACs -hmac-sha1*,umac-64*\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            value(&config, "MACs"),
+            "umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,\
+             hmac-sha2-512-etm@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512"
+        );
+        assert_eq!(source_line(&config, "macs"), Some((MAIN.into(), Some(2))));
+    }
+
+    #[test]
+    fn appended_cipher_follows_the_default() {
+        let (config, diags) = parse_text("Ciphers +aes128-cbc\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            value(&config, "ciphers"),
+            format!("{DEFAULT_CIPHERS},aes128-cbc")
+        );
+        // A name already in the default is not repeated.
+        let (config, _) = parse_text("Ciphers +aes128-ctr,aes256-cbc,aes256-cbc\n");
+        assert_eq!(
+            value(&config, "ciphers"),
+            format!("{DEFAULT_CIPHERS},aes256-cbc")
+        );
+    }
+
+    #[test]
+    fn caret_moves_algorithms_to_the_front() {
+        let (config, diags) = parse_text("KexAlgorithms ^curve25519-sha256\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            value(&config, "kexalgorithms"),
+            "curve25519-sha256,sntrup761x25519-sha512@openssh.com,\
+             curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,\
+             ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,\
+             diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,\
+             diffie-hellman-group14-sha256"
+        );
+        let (config, _) = parse_text("KexAlgorithms ^diffie-hellman-group14-sha1\n");
+        assert_eq!(
+            value(&config, "kexalgorithms"),
+            format!("diffie-hellman-group14-sha1,{DEFAULT_KEX}")
+        );
+    }
+
+    #[test]
+    fn modifier_in_included_file_and_match_block() {
+        let mut fs = FakeFs::new().with(
+            "/etc/ssh/sshd_config.d/*.conf",
+            &[(
+                "/etc/ssh/sshd_config.d/50-legacy.conf",
+                Ok("PubkeyAcceptedKeyTypes +ssh-rsa\nMatch User old\n  CASignatureAlgorithms -rsa-sha2-*\n"),
+            )],
+        );
+        let text = "Include sshd_config.d/*.conf\nPubkeyAcceptedAlgorithms ssh-ed25519\n";
+        let (config, diags) = fs.parse(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            value(&config, "PubkeyAcceptedAlgorithms"),
+            format!("{DEFAULT_KEY_ALGORITHMS},ssh-rsa")
+        );
+        assert_eq!(
+            source_line(&config, "pubkeyacceptedalgorithms"),
+            Some(("/etc/ssh/sshd_config.d/50-legacy.conf".into(), Some(1)))
+        );
+        let block = &config.match_blocks[0];
+        assert_eq!(
+            block.settings["casignaturealgorithms"].value,
+            "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,\
+             sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com"
+        );
+        assert_eq!(
+            block.settings["casignaturealgorithms"].source,
+            Some(Source::line("/etc/ssh/sshd_config.d/50-legacy.conf", 3))
+        );
+    }
+
+    #[test]
+    fn algorithm_list_edge_cases() {
+        // Without a prefix the list replaces the default, as written.
+        let (config, _) = parse_text("HostKeyAlgorithms ssh-ed25519,rsa-sha2-512\n");
+        assert_eq!(
+            value(&config, "hostkeyalgorithms"),
+            "ssh-ed25519,rsa-sha2-512"
+        );
+        // `?` matches one character; `!` exempts names from the removal.
+        let (config, _) = parse_text("HostbasedAcceptedAlgorithms -ecdsa-sha2-nistp???*,!*384*\n");
+        assert_eq!(
+            value(&config, "hostbasedacceptedalgorithms"),
+            DEFAULT_KEY_ALGORITHMS
+                .split(',')
+                .filter(|n| !n.starts_with("ecdsa-sha2-nistp") || n.contains("384"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        // Removing names the default lacks changes nothing; `-` alone too.
+        let (config, _) = parse_text("Ciphers -3des-cbc,aes128-cbc\n");
+        assert_eq!(value(&config, "ciphers"), DEFAULT_CIPHERS);
+        let (config, diags) = parse_text("MACs -\n");
+        assert!(diags.is_empty());
+        assert_eq!(value(&config, "macs"), DEFAULT_MACS);
+        // sshd rejects an empty name after `+` or `^`.
+        let (config, diags) = parse_text("Ciphers +\nMACs ^hmac-sha2-512,,x\n");
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert_eq!(config.get("ciphers").unwrap().source, None);
+        assert_eq!(config.get("macs").unwrap().source, None);
+    }
+
+    #[test]
+    fn wildcards_like_openssh() {
+        assert!(wildcard_match("hmac-sha1", "hmac-sha1*"));
+        assert!(wildcard_match("hmac-sha1-etm@openssh.com", "hmac-sha1*"));
+        assert!(!wildcard_match("hmac-sha2-256", "hmac-sha1*"));
+        assert!(wildcard_match("umac-64@openssh.com", "umac-??@*"));
+        assert!(!wildcard_match("umac-128@openssh.com", "umac-??@*"));
+        assert!(wildcard_match("abc", "*"));
+        assert!(wildcard_match("", "*"));
+        assert!(!wildcard_match("", "?"));
+        assert!(wildcard_match("aXbXc", "a*b*c"));
+        assert!(!wildcard_match("aXbXd", "a*b*c"));
+        // No exponential blow-up on many stars.
+        let name = "a".repeat(200);
+        assert!(!wildcard_match(&name, &format!("{}b", "*a".repeat(50))));
+    }
+
+    #[test]
+    fn canonical_keyword_maps_aliases() {
+        assert_eq!(
+            canonical_keyword("ChallengeResponseAuthentication"),
+            "kbdinteractiveauthentication"
+        );
+        assert_eq!(
+            canonical_keyword("PubkeyAcceptedKeyTypes"),
+            "pubkeyacceptedalgorithms"
+        );
+        assert_eq!(canonical_keyword("PermitRootLogin"), "permitrootlogin");
+        assert_eq!(canonical_keyword("NoSuchThing"), "nosuchthing");
+        // Match blocks store settings under the canonical name, whichever
+        // spelling the file used, so the alias finds them too.
+        let (config, diags) =
+            parse_text("Match User a\n  ChallengeResponseAuthentication yes\nMatch User b\n  KbdInteractiveAuthentication no\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let name = canonical_keyword("ChallengeResponseAuthentication");
+        let found: Vec<_> = config
+            .match_blocks
+            .iter()
+            .filter_map(|b| b.settings.get(&name).map(|v| v.value.as_str()))
+            .collect();
+        assert_eq!(found, vec!["yes", "no"]);
+        assert_eq!(value(&config, "challengeresponseauthentication"), "yes");
     }
 
     #[test]
