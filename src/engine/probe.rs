@@ -331,7 +331,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         } => {
             let configured = |out: &mut Gathered| -> Result<(), Skip> {
                 let c = fact_ref(facts.sysctl_configured()).map_err(Skip::from)?;
-                match c.settings.get(&crate::facts::sysctl::normalize_key(key)) {
+                match c.get(key) {
                     Some(s) => out
                         .items
                         .push(Item::new(json!(s.value), Some(s.source.clone()))),

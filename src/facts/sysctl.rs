@@ -34,12 +34,100 @@ pub struct SysctlSetting {
     pub source: Source,
 }
 
+/// The boot-time configuration, resolved the way sysctl.d(5) describes and
+/// `systemd-sysctl` implements it (procps `sysctl --system` agrees on the
+/// first two points):
+///
+/// - among assignments of the same key (or of the same glob pattern, taken
+///   as a string), the last one applied wins;
+/// - a key may be a glob(7) pattern (`net.ipv4.conf.*.rp_filter = 2`) that
+///   sets every matching key. Whenever a key has an explicit assignment or
+///   exclusion anywhere, whether before or after the glob, no glob applies
+///   to it ("keys for which an explicit pattern exists will be excluded from
+///   any glob matching"); among the globs matching a key, the last one
+///   applied wins;
+/// - `-key` without `=` is an exclusion: it keeps globs from setting `key`.
+///   As in `systemd-sysctl` (the boot-time applier), it also cancels an
+///   earlier explicit assignment of the same key, so the key is not set
+///   at all; and `-pattern` cancels an earlier assignment of that same
+///   pattern.
+///
+/// The kernel expands a glob against the keys that exist when
+/// `systemd-sysctl` runs; statically, [`ConfiguredSysctl::get`] applies a
+/// glob to whatever key is looked up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConfiguredSysctl {
-    /// The effective setting of each key: the last assignment applied.
+    /// The effective explicit (non-glob) assignment of each key. Explicit
+    /// assignments always beat globs, so a key found here has this value;
+    /// a key missing here may still be set by a glob: use
+    /// [`ConfiguredSysctl::get`].
     pub settings: BTreeMap<String, SysctlSetting>,
+    /// Effective glob assignments in the order they apply; `key` is the
+    /// pattern in dotted form.
+    pub globs: Vec<SysctlSetting>,
+    /// Keys whose last explicit line is an exclusion (`-key`), with that
+    /// line: no glob sets them, and no file assigns them.
+    pub excluded: BTreeMap<String, Source>,
     /// Files in the order they are applied.
     pub files: Vec<String>,
+}
+
+impl ConfiguredSysctl {
+    /// The configured setting of a concrete key written either way
+    /// [`normalize_key`] accepts: its explicit assignment if it has one,
+    /// else the last glob assignment matching it, unless an exclusion line
+    /// names the key. For a glob match the returned `key` is the pattern.
+    pub fn get(&self, key: &str) -> Option<&SysctlSetting> {
+        let key = normalize_key(key);
+        if let Some(setting) = self.settings.get(&key) {
+            return Some(setting);
+        }
+        if self.excluded.contains_key(&key) || is_glob(&key) {
+            return None;
+        }
+        self.globs
+            .iter()
+            .rev()
+            .find(|glob| key_matches(&glob.key, &key))
+    }
+
+    /// Applies one parsed line, in order.
+    fn apply(&mut self, entry: SysctlEntry) {
+        match entry {
+            SysctlEntry::Assign(setting) if is_glob(&setting.key) => {
+                // As in systemd-sysctl's ordered map: repeating a pattern's
+                // value changes nothing, a new value moves the pattern last.
+                if let Some(i) = self.globs.iter().position(|g| g.key == setting.key) {
+                    if self.globs[i].value == setting.value {
+                        return;
+                    }
+                    self.globs.remove(i);
+                }
+                self.globs.push(setting);
+            }
+            SysctlEntry::Assign(setting) => {
+                self.excluded.remove(&setting.key);
+                self.settings.insert(setting.key.clone(), setting);
+            }
+            SysctlEntry::Exclude { key, .. } if is_glob(&key) => {
+                self.globs.retain(|g| g.key != key);
+            }
+            SysctlEntry::Exclude { key, source } => {
+                self.settings.remove(&key);
+                self.excluded.insert(key, source);
+            }
+        }
+    }
+}
+
+/// One meaningful line of a sysctl.d file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SysctlEntry {
+    /// `key = value` or `-key = value` (the `-` only silences a failure to
+    /// write); `key` may be a glob pattern.
+    Assign(SysctlSetting),
+    /// `-key` with no `=`: keep globs from setting `key`.
+    Exclude { key: String, source: Source },
 }
 
 /// The dotted form of a key written either way sysctl.d(5) allows.
@@ -61,9 +149,24 @@ pub fn normalize_key(key: &str) -> String {
     }
 }
 
-/// Parses one sysctl.d / sysctl.conf file.
+/// Parses one sysctl.d / sysctl.conf file: its assignments only (see
+/// [`parse_sysctl_entries`] for exclusions too).
 pub fn parse_sysctl_conf(text: &str, file: &str) -> (Vec<SysctlSetting>, Vec<Diagnostic>) {
-    let mut settings = Vec::new();
+    let (entries, diags) = parse_sysctl_entries(text, file);
+    let settings = entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            SysctlEntry::Assign(setting) => Some(setting),
+            SysctlEntry::Exclude { .. } => None,
+        })
+        .collect();
+    (settings, diags)
+}
+
+/// Parses one sysctl.d / sysctl.conf file into its assignments and
+/// exclusions, in file order.
+pub fn parse_sysctl_entries(text: &str, file: &str) -> (Vec<SysctlEntry>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
     let mut diags = Vec::new();
     for (idx, raw) in text.lines().enumerate() {
         let line_no = line_number(idx);
@@ -71,19 +174,29 @@ pub fn parse_sysctl_conf(text: &str, file: &str) -> (Vec<SysctlSetting>, Vec<Dia
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else {
-            diags.push(
-                Diagnostic::new(file, format!("expected `key = value`, found `{line}`"))
-                    .at(line_no, None),
-            );
-            continue;
+        let (key, value) = match line.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            // `-key` alone excludes the key from glob assignments.
+            None if line.starts_with('-') => (line, None),
+            None => {
+                diags.push(
+                    Diagnostic::new(file, format!("expected `key = value`, found `{line}`"))
+                        .at(line_no, None),
+                );
+                continue;
+            }
         };
-        // A leading '-' only tells systemd-sysctl not to complain when the
-        // key does not exist; the assignment is the same.
+        // In an assignment a leading '-' only tells systemd-sysctl not to
+        // complain when the key does not exist; the assignment is the same.
         let key = key.trim();
         let key = key.strip_prefix('-').unwrap_or(key).trim();
         if key.is_empty() {
-            diags.push(Diagnostic::new(file, "assignment without a key").at(line_no, None));
+            let what = if value.is_some() {
+                "assignment"
+            } else {
+                "exclusion"
+            };
+            diags.push(Diagnostic::new(file, format!("{what} without a key")).at(line_no, None));
             continue;
         }
         if key.contains(char::is_whitespace) {
@@ -92,13 +205,18 @@ pub fn parse_sysctl_conf(text: &str, file: &str) -> (Vec<SysctlSetting>, Vec<Dia
             );
             continue;
         }
-        settings.push(SysctlSetting {
-            key: normalize_key(key),
-            value: collapse_whitespace(value),
-            source: Source::line(file, line_no),
+        let key = normalize_key(key);
+        let source = Source::line(file, line_no);
+        entries.push(match value {
+            Some(value) => SysctlEntry::Assign(SysctlSetting {
+                key,
+                value: collapse_whitespace(value),
+                source,
+            }),
+            None => SysctlEntry::Exclude { key, source },
         });
     }
-    (settings, diags)
+    (entries, diags)
 }
 
 /// The settings the boot-time configuration applies, with the file and line
@@ -120,8 +238,12 @@ pub fn collect_configured(target: &Target) -> FactResult<ConfiguredSysctl> {
         }
     }
 
-    let mut settings = BTreeMap::new();
-    let mut applied = Vec::with_capacity(files.len());
+    let mut configured = ConfiguredSysctl {
+        settings: BTreeMap::new(),
+        globs: Vec::new(),
+        excluded: BTreeMap::new(),
+        files: Vec::with_capacity(files.len()),
+    };
     for path in files {
         let Some(text) = target.read_text(&path)? else {
             continue;
@@ -132,20 +254,14 @@ pub fn collect_configured(target: &Target) -> FactResult<ConfiguredSysctl> {
         } else {
             &text.text
         };
-        let (parsed, file_diags) = parse_sysctl_conf(body, &text.path);
+        let (entries, file_diags) = parse_sysctl_entries(body, &text.path);
         diags.extend(file_diags);
-        for setting in parsed {
-            settings.insert(setting.key.clone(), setting);
+        for entry in entries {
+            configured.apply(entry);
         }
-        applied.push(path);
+        configured.files.push(path);
     }
-    Ok(Collected::new(
-        ConfiguredSysctl {
-            settings,
-            files: applied,
-        },
-        diags,
-    ))
+    Ok(Collected::new(configured, diags))
 }
 
 /// Runtime value of one key from /proc/sys (live only): Ok(None) if the key does not exist.
@@ -174,6 +290,106 @@ fn read_proc_sys(target: &Target, key: &str) -> Result<Option<SysctlSetting>, Fa
         // A directory such as `net.ipv4` is a key prefix, not a setting.
         Err(TargetError::NotRegular { .. }) => Ok(None),
         Err(e) => Err(FactError::Read(e)),
+    }
+}
+
+/// Whether a dotted key is a glob(7) pattern, as systemd-sysctl decides it.
+fn is_glob(key: &str) -> bool {
+    key.contains(['*', '?', '['])
+}
+
+/// Whether the glob pattern `pattern` matches the concrete key `key`, both
+/// dotted: as glob(7) matches /proc/sys paths, component by component, a
+/// wildcard never spanning a separator.
+fn key_matches(pattern: &str, key: &str) -> bool {
+    let mut pattern_parts = pattern.split('.');
+    let mut key_parts = key.split('.');
+    loop {
+        match (pattern_parts.next(), key_parts.next()) {
+            (None, None) => return true,
+            (Some(p), Some(k)) => {
+                // In dotted form a '/' stands for a '.' of the name.
+                let p: Vec<char> = p.chars().map(|c| if c == '/' { '.' } else { c }).collect();
+                let k: Vec<char> = k.chars().map(|c| if c == '/' { '.' } else { c }).collect();
+                if !name_matches(&p, &k) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// fnmatch(3) of one path component without flags: `*`, `?`, bracket
+/// expressions (`[a-z]`, `[!0-9]`, `[^x]`, no character classes) and `\`
+/// escapes. A `[` without its closing `]` is literal; as glob(3) does, a
+/// leading `.` of the name is matched only by a literal `.`.
+fn name_matches(pattern: &[char], name: &[char]) -> bool {
+    if name.first() == Some(&'.') && pattern.first() != Some(&'.') {
+        return false;
+    }
+    let (mut p, mut n) = (0, 0);
+    // Where to resume after the last `*`: pattern after it, name position.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        let step = match pattern.get(p) {
+            Some('*') => {
+                star = Some((p + 1, n));
+                p += 1;
+                continue;
+            }
+            Some('?') => Some(1),
+            Some('[') => match bracket(&pattern[p..], name[n]) {
+                Some((true, len)) => Some(len),
+                Some((false, _)) => None,
+                None => (name[n] == '[').then_some(1),
+            },
+            Some('\\') if p + 1 < pattern.len() => (pattern[p + 1] == name[n]).then_some(2),
+            Some(&c) => (c == name[n]).then_some(1),
+            None => None,
+        };
+        match (step, star) {
+            (Some(len), _) => {
+                p += len;
+                n += 1;
+            }
+            (None, Some((after, from))) => {
+                p = after;
+                n = from + 1;
+                star = Some((after, from + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// Matches `c` against the bracket expression at the start of `pattern`:
+/// `Some((matched, length of the expression))`, or `None` if it has no
+/// closing `]`.
+fn bracket(pattern: &[char], c: char) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(pattern.get(i), Some('!' | '^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let lo = *pattern.get(i)?;
+        if lo == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if let (Some('-'), Some(&hi)) = (pattern.get(i + 1), pattern.get(i + 2)) {
+            if hi != ']' {
+                matched |= lo <= c && c <= hi;
+                i += 3;
+                continue;
+            }
+        }
+        matched |= lo == c;
+        i += 1;
     }
 }
 
@@ -394,6 +610,247 @@ mod tests {
         ] {
             let _ = parse_sysctl_conf(text, "f");
         }
+    }
+
+    #[test]
+    fn parse_exclusions_and_globs() {
+        let text = "-net.ipv4.conf.all.rp_filter\n  - net/ipv4/conf/eth0.100/rp_filter \n\
+                    net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.*.log_martians\n-\n- a b\n";
+        let (entries, diags) = parse_sysctl_entries(text, "f");
+        assert_eq!(
+            entries,
+            vec![
+                SysctlEntry::Exclude {
+                    key: "net.ipv4.conf.all.rp_filter".into(),
+                    source: Source::line("f", 1),
+                },
+                SysctlEntry::Exclude {
+                    key: "net.ipv4.conf.eth0/100.rp_filter".into(),
+                    source: Source::line("f", 2),
+                },
+                SysctlEntry::Assign(SysctlSetting {
+                    key: "net.ipv4.conf.*.rp_filter".into(),
+                    value: "2".into(),
+                    source: Source::line("f", 3),
+                }),
+                SysctlEntry::Exclude {
+                    key: "net.ipv4.conf.*.log_martians".into(),
+                    source: Source::line("f", 4),
+                },
+            ]
+        );
+        let got: Vec<(Option<u32>, &str)> =
+            diags.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(5), "exclusion without a key"),
+                (Some(6), "key `a b` contains whitespace"),
+            ]
+        );
+        // parse_sysctl_conf keeps only the assignments.
+        let (settings, _) = parse_sysctl_conf(text, "f");
+        assert_eq!(settings.len(), 1);
+        assert_eq!(settings[0].key, "net.ipv4.conf.*.rp_filter");
+    }
+
+    #[test]
+    fn glob_keys_match_component_by_component() {
+        let yes = [
+            ("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.all.rp_filter"),
+            (
+                "net.ipv4.conf.*.rp_filter",
+                "net.ipv4.conf.default.rp_filter",
+            ),
+            (
+                "net.ipv4.conf.*.rp_filter",
+                "net.ipv4.conf.eth0/100.rp_filter",
+            ),
+            (
+                "net.ipv4.conf.eth0/*.rp_filter",
+                "net.ipv4.conf.eth0/100.rp_filter",
+            ),
+            ("net.ipv*.conf.*.*", "net.ipv6.conf.all.forwarding"),
+            (
+                "net.ipv?.conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            (
+                "net.ipv[46].conf.all.forwarding",
+                "net.ipv6.conf.all.forwarding",
+            ),
+            (
+                "net.ipv[0-9].conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            (
+                "net.ipv[!6].conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            (
+                "net.ipv[^6].conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            ("kernel.a[]]", "kernel.a]"),
+            ("kernel.a[]b", "kernel.a[]b"),
+            ("kernel.a[b", "kernel.a[b"),
+            ("kernel.\\*x", "kernel.*x"),
+            ("kernel.*a*b*", "kernel.xaxxbx"),
+            ("kernel.**", "kernel.x"),
+            ("kernel.*", "kernel."),
+        ];
+        for (pattern, key) in yes {
+            assert!(key_matches(pattern, key), "{pattern} should match {key}");
+        }
+        let no = [
+            ("net.ipv4.conf.*.rp_filter", "net.ipv4.rp_filter"),
+            ("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.all.rp_filter.x"),
+            ("net.ipv4.conf.*", "net.ipv4.conf.all.rp_filter"),
+            ("net.*", "net.ipv4.conf.all.rp_filter"),
+            ("net.ipv4.conf.*.rp_filter", "net.ipv6.conf.all.rp_filter"),
+            (
+                "net.ipv[!4].conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            (
+                "net.ipv[0-3].conf.all.forwarding",
+                "net.ipv4.conf.all.forwarding",
+            ),
+            ("kernel.\\*x", "kernel.yx"),
+            ("kernel.*a*b", "kernel.xaxxbx"),
+            ("kernel.?", "kernel."),
+            ("kernel.*", "kernel./hidden"),
+        ];
+        for (pattern, key) in no {
+            assert!(
+                !key_matches(pattern, key),
+                "{pattern} should not match {key}"
+            );
+        }
+        assert!(key_matches("kernel./hidden", "kernel./hidden"));
+    }
+
+    /// The configured view of one file's text.
+    fn configured(text: &str) -> ConfiguredSysctl {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "/etc/sysctl.d/50-test.conf", text);
+        let got = collect_configured(&Target::root(dir.path()).unwrap()).unwrap();
+        assert!(got.diagnostics.is_empty(), "{:?}", got.diagnostics);
+        got.value
+    }
+
+    fn value<'a>(c: &'a ConfiguredSysctl, key: &str) -> Option<(&'a str, u32)> {
+        c.get(key)
+            .map(|s| (s.value.as_str(), s.source.line.unwrap()))
+    }
+
+    #[test]
+    fn glob_sets_every_matching_key_without_explicit_assignment() {
+        let c = configured("net.ipv4.conf.*.rp_filter = 0\n");
+        assert_eq!(value(&c, "net.ipv4.conf.all.rp_filter"), Some(("0", 1)));
+        assert_eq!(value(&c, "net/ipv4/conf/default/rp_filter"), Some(("0", 1)));
+        assert_eq!(
+            value(&c, "net.ipv4.conf.eth0/100.rp_filter"),
+            Some(("0", 1))
+        );
+        assert_eq!(value(&c, "net.ipv6.conf.all.rp_filter"), None);
+        // The pattern itself is no key.
+        assert_eq!(value(&c, "net.ipv4.conf.*.rp_filter"), None);
+        assert_eq!(
+            c.get("net.ipv4.conf.all.rp_filter").unwrap().key,
+            "net.ipv4.conf.*.rp_filter"
+        );
+        assert!(c.settings.is_empty());
+    }
+
+    #[test]
+    fn explicit_assignment_beats_glob_before_or_after_it() {
+        let c = configured(
+            "net.ipv4.conf.all.rp_filter = 1\nnet.ipv4.conf.*.rp_filter = 0\n\
+             net.ipv4.conf.default.rp_filter = 1\n",
+        );
+        assert_eq!(value(&c, "net.ipv4.conf.all.rp_filter"), Some(("1", 1)));
+        assert_eq!(value(&c, "net.ipv4.conf.default.rp_filter"), Some(("1", 3)));
+        assert_eq!(value(&c, "net.ipv4.conf.eth0.rp_filter"), Some(("0", 2)));
+    }
+
+    #[test]
+    fn among_globs_the_last_applied_wins() {
+        let c = configured(
+            "net.ipv4.conf.*.rp_filter = 1\nnet.ipv4.conf.e*.rp_filter = 2\n\
+             net.ipv4.conf.*.log_martians = 1\nnet.ipv4.conf.a*.log_martians = 0\n\
+             net.ipv4.conf.*.log_martians = 1\n\
+             net.ipv4.conf.*.forwarding = 1\nnet.ipv4.conf.e*.forwarding = 0\n\
+             net.ipv4.conf.*.forwarding = 2\n",
+        );
+        assert_eq!(value(&c, "net.ipv4.conf.all.rp_filter"), Some(("1", 1)));
+        assert_eq!(value(&c, "net.ipv4.conf.eth0.rp_filter"), Some(("2", 2)));
+        // Repeating a pattern with the same value keeps its place...
+        assert_eq!(value(&c, "net.ipv4.conf.all.log_martians"), Some(("0", 4)));
+        assert_eq!(value(&c, "net.ipv4.conf.eth0.log_martians"), Some(("1", 3)));
+        // ...a new value moves it last.
+        assert_eq!(value(&c, "net.ipv4.conf.eth0.forwarding"), Some(("2", 8)));
+    }
+
+    #[test]
+    fn exclusions_keep_globs_off_a_key() {
+        // systemd's own /usr/lib/sysctl.d/50-default.conf.
+        let c = configured(
+            "net.ipv4.conf.default.rp_filter = 2\nnet.ipv4.conf.*.rp_filter = 2\n\
+             -net.ipv4.conf.all.rp_filter\n",
+        );
+        assert_eq!(value(&c, "net.ipv4.conf.default.rp_filter"), Some(("2", 1)));
+        assert_eq!(value(&c, "net.ipv4.conf.eth0.rp_filter"), Some(("2", 2)));
+        assert_eq!(value(&c, "net.ipv4.conf.all.rp_filter"), None);
+        assert_eq!(
+            c.excluded.get("net.ipv4.conf.all.rp_filter"),
+            Some(&Source::line("/etc/sysctl.d/50-test.conf", 3))
+        );
+        // An exclusion before the glob works the same.
+        let c = configured("-net/ipv4/conf/all/rp_filter\nnet.ipv4.conf.*.rp_filter = 0\n");
+        assert_eq!(value(&c, "net.ipv4.conf.all.rp_filter"), None);
+        assert_eq!(value(&c, "net.ipv4.conf.lo.rp_filter"), Some(("0", 2)));
+    }
+
+    #[test]
+    fn exclusion_cancels_an_earlier_assignment_and_a_later_one_restores_it() {
+        let c = configured(
+            "kernel.a = 1\n-kernel.a\nkernel.* = 9\n\
+             -kernel.b\nkernel.b = 2\n\
+             kernel.c* = 3\n-kernel.c*\n",
+        );
+        assert_eq!(value(&c, "kernel.a"), None);
+        assert!(!c.settings.contains_key("kernel.a"));
+        assert_eq!(value(&c, "kernel.b"), Some(("2", 5)));
+        assert!(!c.excluded.contains_key("kernel.b"));
+        // `-pattern` drops the earlier assignment of that same pattern only.
+        assert_eq!(value(&c, "kernel.cc"), Some(("9", 3)));
+        assert_eq!(c.globs.len(), 1);
+    }
+
+    #[test]
+    fn globs_apply_across_files_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(
+            r,
+            "/usr/lib/sysctl.d/50-default.conf",
+            "net.ipv4.conf.default.rp_filter = 2\nnet.ipv4.conf.*.rp_filter = 2\n\
+             -net.ipv4.conf.all.rp_filter\n",
+        );
+        write(
+            r,
+            "/etc/sysctl.d/99-lab.conf",
+            "net.ipv4.conf.*.rp_filter = 0\n",
+        );
+        write(r, "/etc/sysctl.conf", "net.ipv4.conf.all.rp_filter = 1\n");
+        let got = collect_configured(&Target::root(r).unwrap()).unwrap();
+        let c = &got.value;
+        assert_eq!(value(c, "net.ipv4.conf.all.rp_filter"), Some(("1", 1)));
+        assert_eq!(value(c, "net.ipv4.conf.default.rp_filter"), Some(("2", 1)));
+        let eth0 = c.get("net.ipv4.conf.eth0.rp_filter").unwrap();
+        assert_eq!(eth0.value, "0");
+        assert_eq!(eth0.source, Source::line("/etc/sysctl.d/99-lab.conf", 1));
     }
 
     #[test]
