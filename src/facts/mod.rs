@@ -18,6 +18,8 @@ mod source;
 pub mod sshd;
 mod store;
 pub mod sysctl;
+#[cfg(test)]
+mod testutil;
 
 use crate::diag::Diagnostic;
 use crate::target::TargetError;

@@ -239,21 +239,8 @@ fn parse_endpoint(field: &str) -> Option<(String, u16)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::testutil::{link, write};
     use std::fs;
-    use std::os::unix::fs::symlink;
-    use std::path::Path;
-
-    fn write(root: &Path, path: &str, text: &str) {
-        let host = root.join(path.trim_start_matches('/'));
-        fs::create_dir_all(host.parent().unwrap()).unwrap();
-        fs::write(host, text).unwrap();
-    }
-
-    fn link(root: &Path, path: &str, to: &str) {
-        let host = root.join(path.trim_start_matches('/'));
-        fs::create_dir_all(host.parent().unwrap()).unwrap();
-        symlink(to, host).unwrap();
-    }
 
     // Captured on x86_64 (little-endian): the words read reversed.
     const TCP: &str = "\

@@ -409,15 +409,10 @@ fn family_of_id(id: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::testutil::write;
     use std::fs;
     use std::os::unix::fs::symlink;
     use std::path::Path;
-
-    fn write(root: &Path, path: &str, text: &str) {
-        let host = root.join(path.trim_start_matches('/'));
-        fs::create_dir_all(host.parent().unwrap()).unwrap();
-        fs::write(host, text).unwrap();
-    }
 
     fn mkdir(root: &Path, path: &str) {
         fs::create_dir_all(root.join(path.trim_start_matches('/'))).unwrap();

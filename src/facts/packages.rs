@@ -392,14 +392,8 @@ fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::testutil::write;
     use std::fs;
-    use std::path::Path;
-
-    fn write(root: &Path, path: &str, text: &str) {
-        let host = root.join(path.trim_start_matches('/'));
-        fs::create_dir_all(host.parent().unwrap()).unwrap();
-        fs::write(host, text).unwrap();
-    }
 
     const STATUS: &str = "\
 Package: openssh-server

@@ -82,14 +82,9 @@ pub fn parse_status_uid(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::testutil::write;
     use std::fs;
     use std::path::Path;
-
-    fn write(root: &Path, path: &str, text: &str) {
-        let host = root.join(path.trim_start_matches('/'));
-        fs::create_dir_all(host.parent().unwrap()).unwrap();
-        fs::write(host, text).unwrap();
-    }
 
     fn process(root: &Path, pid: u32, comm: &str, cmdline: &str, uid: u32) {
         write(root, &format!("/proc/{pid}/comm"), &format!("{comm}\n"));
