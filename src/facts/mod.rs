@@ -53,3 +53,28 @@ pub enum FactError {
 }
 
 pub type FactResult<T> = Result<Collected<T>, FactError>;
+
+/// The problem of a file cut by the read cap.
+pub(crate) fn truncated(path: &str) -> Diagnostic {
+    Diagnostic::new(
+        path,
+        "file is larger than the read limit; only its beginning was read",
+    )
+}
+
+/// The text up to its last line break: the line a read cap cut in two
+/// could read as a different, wrong value (`= 1` from `= 10`).
+pub(crate) fn complete_lines(text: &str) -> &str {
+    match text.rfind('\n') {
+        Some(i) => text.get(..=i).unwrap_or(""),
+        None => "",
+    }
+}
+
+/// Lines with their 1-based numbers, without the `\r` of CRLF endings.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    text.split('\n').enumerate().map(|(idx, raw)| {
+        let lineno = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+        (lineno, raw.strip_suffix('\r').unwrap_or(raw))
+    })
+}

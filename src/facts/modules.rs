@@ -2,7 +2,8 @@
 //! loading, the modules loaded now, and the modules a kernel ships.
 
 use crate::diag::Diagnostic;
-use crate::facts::sysctl::{complete_lines, drop_in_files, truncated};
+use crate::facts::sysctl::drop_in_files;
+use crate::facts::{complete_lines, truncated};
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::{FileType, Target};
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! units), for rules such as "/tmp is a separate filesystem mounted nodev".
 
 use crate::diag::Diagnostic;
-use crate::facts::sysctl::{complete_lines, truncated};
+use crate::facts::{complete_lines, truncated};
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::{FileText, FileType, Target, TargetError};
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Listening sockets of a live host, from the kernel's /proc/net tables.
 
 use crate::diag::Diagnostic;
-use crate::facts::sysctl::{complete_lines, truncated};
+use crate::facts::{complete_lines, truncated};
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::Target;
 use serde::Serialize;

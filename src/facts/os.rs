@@ -1,7 +1,7 @@
 //! Operating system identity (`os-release`) and basic system information.
 
 use crate::diag::Diagnostic;
-use crate::facts::{Collected, FactResult, Source};
+use crate::facts::{lines, truncated, Collected, FactResult, Source};
 use crate::target::{FileType, Target, TargetError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -299,21 +299,6 @@ fn first_line(
 fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
-}
-
-fn truncated(path: &str) -> Diagnostic {
-    Diagnostic::new(
-        path,
-        "file is larger than the read limit; only its beginning was read",
-    )
-}
-
-/// Lines with their 1-based numbers, without the `\r` of CRLF endings.
-fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    text.split('\n').enumerate().map(|(idx, raw)| {
-        let lineno = u32::try_from(idx + 1).unwrap_or(u32::MAX);
-        (lineno, raw.strip_suffix('\r').unwrap_or(raw))
-    })
 }
 
 fn is_valid_key(key: &str) -> bool {

@@ -5,7 +5,7 @@
 //! with a diagnostic, so rules about rpm packages do not silently pass.
 
 use crate::diag::Diagnostic;
-use crate::facts::{Collected, FactResult, Source};
+use crate::facts::{lines, Collected, FactResult, Source};
 use crate::target::Target;
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -379,14 +379,6 @@ fn stanzas(text: &str, file: &str, diags: &mut Vec<Diagnostic>) -> Vec<Stanza> {
     }
     out.extend(current);
     out
-}
-
-/// Lines with their 1-based numbers, without the `\r` of CRLF endings.
-fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    text.split('\n').enumerate().map(|(idx, raw)| {
-        let lineno = u32::try_from(idx + 1).unwrap_or(u32::MAX);
-        (lineno, raw.strip_suffix('\r').unwrap_or(raw))
-    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! filesystem as well as on a live host.
 
 use crate::diag::Diagnostic;
-use crate::facts::{Collected, FactResult, Source};
+use crate::facts::{lines, truncated, Collected, FactResult, Source};
 use crate::target::{FileType, Target, TargetError};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
@@ -682,21 +682,6 @@ fn names<'a>(iter: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect()
-}
-
-fn truncated(path: &str) -> Diagnostic {
-    Diagnostic::new(
-        path,
-        "file is larger than the read limit; only its beginning was read",
-    )
-}
-
-/// Lines with their 1-based numbers, without the `\r` of CRLF endings.
-fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    text.split('\n').enumerate().map(|(idx, raw)| {
-        let lineno = u32::try_from(idx + 1).unwrap_or(u32::MAX);
-        (lineno, raw.strip_suffix('\r').unwrap_or(raw))
-    })
 }
 
 /// Lines joined across trailing backslashes, as systemd reads unit files:

@@ -535,16 +535,6 @@ pub fn fact_ref<T>(r: &FactResult<T>) -> Result<&T, FactError> {
     r.as_ref().map(|c| &c.value).map_err(Clone::clone)
 }
 
-fn truncated(path: &str) -> Diagnostic {
-    Diagnostic::new(
-        path,
-        format!(
-            "file is larger than the read limit; only its first {} bytes were read",
-            crate::target::DEFAULT_READ_CAP
-        ),
-    )
-}
-
 impl<T> Collected<T> {
     pub fn map_value<U>(self, f: impl FnOnce(T) -> U) -> Collected<U> {
         Collected {

@@ -6,7 +6,7 @@
 //! a configuration file spelled the key.
 
 use crate::diag::Diagnostic;
-use crate::facts::{Collected, FactError, FactResult, Source};
+use crate::facts::{complete_lines, truncated, Collected, FactError, FactResult, Source};
 use crate::target::{FileType, Target, TargetError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -497,22 +497,6 @@ fn collapse_whitespace(value: &str) -> String {
 
 fn line_number(index: usize) -> u32 {
     u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX)
-}
-
-/// The text up to its last line break: the line a read cap cut in two
-/// could read as a different, wrong value (`= 1` from `= 10`).
-pub(crate) fn complete_lines(text: &str) -> &str {
-    match text.rfind('\n') {
-        Some(i) => text.get(..=i).unwrap_or(""),
-        None => "",
-    }
-}
-
-pub(crate) fn truncated(file: &str) -> Diagnostic {
-    Diagnostic::new(
-        file,
-        "file is larger than the read limit; only its beginning was read",
-    )
 }
 
 #[cfg(test)]
