@@ -104,8 +104,8 @@ pub fn run<'t>(
     let started = SystemTime::now();
     let clock = Instant::now();
     let selected = selector.select(policies)?;
-    let facts = Facts::new(target);
     let rules: Vec<&Rule> = selected.iter().map(|(_, r)| *r).collect();
+    let facts = Facts::new(target).with_walk_interests(engine::walk_interests(&rules));
     let results = engine::evaluate(&rules, &facts);
     let results: Vec<_> = selected
         .iter()

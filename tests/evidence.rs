@@ -76,3 +76,46 @@ fn brace_patterns_are_globs() {
     );
     assert_eq!(r.outcome, Outcome::Pass, "{:?}", r.evidence);
 }
+
+#[test]
+fn walk_finds_files_by_property_and_records_only_what_rules_need() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tree(&[
+        ("/usr/bin/passwd", "x"),
+        ("/usr/bin/odd", "y"),
+        ("/srv/open", "z"),
+    ]);
+    let set = |p: &str, mode: u32| {
+        fs::set_permissions(t.path().join(p), fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set("usr/bin/passwd", 0o4755);
+    set("usr/bin/odd", 0o4755);
+    set("srv/open", 0o666);
+    let r = run(
+        &t,
+        "      walk: setuid\n      field: path\n      in: [/usr/bin/passwd]\n",
+    );
+    assert_eq!(r.outcome, Outcome::Fail);
+    let ev = &r.evidence[0];
+    assert_eq!(ev.observed_count, 2);
+    assert_eq!(
+        ev.observed[0].value,
+        serde_json::json!("/usr/bin/odd"),
+        "offending first"
+    );
+    assert_eq!(ev.observed[0].source.as_ref().unwrap().file, "/usr/bin/odd");
+
+    // A scan whose only walk rule looks for setuid files records nothing else.
+    let policy = posture::policy::load_str(
+        "policy: {id: t, title: T, version: '1'}\nrules:\n  - id: r\n    title: R\n    severity: low\n    check: {walk: setuid, exists: false}\n",
+        "t.yaml",
+    )
+    .unwrap();
+    let target = Target::root(t.path()).unwrap();
+    let (report, facts) =
+        posture::scan::run(&target, std::slice::from_ref(&policy), &Default::default()).unwrap();
+    assert_eq!(report.results[0].outcome, Outcome::Fail);
+    let walk = posture::facts::fact_ref(facts.walk()).unwrap();
+    assert_eq!(walk.entries.len(), 2, "{:?}", walk.entries);
+    assert!(walk.entries.iter().all(|e| e.path != "/srv/open"));
+}

@@ -11,12 +11,14 @@
 pub mod compare;
 pub mod probe;
 
+use crate::facts::walk::Interest;
 use crate::facts::{Facts, Source};
 use crate::policy::{Assertion, Check, IfMissing, ProbeCheck, Quantifier, Rule};
 use probe::{Gathered, Item, Skip};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -91,6 +93,30 @@ pub struct RuleResult {
     pub reason: Option<String>,
     pub evidence: Vec<Evidence>,
     pub duration: Duration,
+}
+
+/// What the filesystem walk must record for these rules: only what their
+/// `walk` probes (in checks and `applies_if`) look for.
+pub fn walk_interests(rules: &[&Rule]) -> BTreeSet<Interest> {
+    fn visit(check: &Check, out: &mut BTreeSet<Interest>) {
+        match check {
+            Check::All(c) | Check::Any(c) | Check::None(c) => c.iter().for_each(|c| visit(c, out)),
+            Check::Not(c) => visit(c, out),
+            Check::Probe(p) => {
+                if let crate::policy::Probe::Walk { kind } = &p.probe {
+                    out.insert(probe::interest(kind));
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for rule in rules {
+        visit(&rule.check, &mut out);
+        if let Some(c) = &rule.applies_if {
+            visit(c, &mut out);
+        }
+    }
+    out
 }
 
 /// Evaluates every rule, in parallel. Results come back in the order of `rules`.

@@ -1,5 +1,6 @@
 //! Probes: what each one observes in the facts, as items with their source.
 
+use crate::facts::walk::Interest;
 use crate::facts::{fact_ref, keyvalue, FactError, Facts, Source};
 use crate::policy::{Probe, ProbeCheck, Separator, View};
 use crate::target::TargetError;
@@ -94,6 +95,7 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::Listening { .. } => "listening",
         Probe::Process { .. } => "process",
         Probe::Fact { .. } => "fact",
+        Probe::Walk { .. } => "walk",
     }
 }
 
@@ -148,6 +150,7 @@ pub fn describe(p: &Probe) -> String {
         },
         Probe::Process { name } => format!("processes {name}"),
         Probe::Fact { path } => format!("fact {path}"),
+        Probe::Walk { kind } => format!("files that are {}", kind.replace('_', " ")),
     }
 }
 
@@ -522,6 +525,22 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 ));
             }
         }
+        Probe::Walk { kind } => {
+            let walk = fact_ref(facts.walk()).map_err(Skip::from)?;
+            if walk.unreadable > 0 {
+                out.notes
+                    .push(format!("{} directories could not be read", walk.unreadable));
+            }
+            for e in walk.matching(interest(kind)) {
+                out.items.push(Item::new(
+                    json!({
+                        "path": e.path, "type": e.file_type.name(), "mode": format!("{:04o}", e.mode),
+                        "uid": e.uid, "gid": e.gid, "size": e.size,
+                    }),
+                    Some(Source::file(e.path.clone())),
+                ));
+            }
+        }
         Probe::Fact { path } => {
             let mut parts = path.split('.');
             let name = parts.next().unwrap_or("");
@@ -562,4 +581,16 @@ fn same_mountpoint(a: &str, b: &str) -> bool {
         t => t.to_string(),
     };
     trim(a) == trim(b)
+}
+
+/// The walk interest a `walk` probe's kind names (validated at load).
+pub fn interest(kind: &str) -> Interest {
+    match kind {
+        "world_writable" => Interest::WorldWritable,
+        "world_writable_no_sticky" => Interest::WorldWritableNoSticky,
+        "unowned" => Interest::Unowned,
+        "ungrouped" => Interest::Ungrouped,
+        "setuid" => Interest::Setuid,
+        _ => Interest::Setgid,
+    }
 }

@@ -20,6 +20,7 @@ mod store;
 pub mod sysctl;
 #[cfg(test)]
 mod testutil;
+pub mod walk;
 
 use crate::diag::Diagnostic;
 use crate::target::TargetError;

@@ -6,7 +6,7 @@ use super::*;
 use crate::diag::Diagnostic;
 use crate::target::{FileMeta, FileText, Target, TargetError};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -77,6 +77,10 @@ pub struct Facts<'t> {
     sshd: OnceLock<FactResult<Option<sshd::SshdConfig>>>,
     listening: OnceLock<FactResult<Vec<net::Socket>>>,
     processes: OnceLock<FactResult<Vec<processes::Process>>>,
+    walk: OnceLock<FactResult<walk::Walk>>,
+    /// What the walk records: what the scan's rules ask of it (all when
+    /// nobody said).
+    walk_interests: BTreeSet<walk::Interest>,
     sysctl_runtime: Keyed<String, Result<Option<sysctl::SysctlSetting>, FactError>>,
     file_meta: Keyed<(String, bool), Result<Option<FileMeta>, TargetError>>,
     file_text: Keyed<String, Result<Option<FileText>, TargetError>>,
@@ -108,6 +112,8 @@ impl<'t> Facts<'t> {
             sshd: OnceLock::new(),
             listening: OnceLock::new(),
             processes: OnceLock::new(),
+            walk: OnceLock::new(),
+            walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
             file_text: Keyed::default(),
@@ -117,6 +123,36 @@ impl<'t> Facts<'t> {
             diagnostics: Mutex::new(Vec::new()),
             timings: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Limits the filesystem walk to what the rules of the scan need.
+    pub fn with_walk_interests(mut self, interests: BTreeSet<walk::Interest>) -> Self {
+        self.walk_interests = interests;
+        self
+    }
+
+    /// The one filesystem walk of the scan.
+    pub fn walk(&self) -> &FactResult<walk::Walk> {
+        self.once(&self.walk, "walk", || {
+            let interests = if self.walk_interests.is_empty() {
+                walk::Interest::ALL.iter().copied().collect()
+            } else {
+                self.walk_interests.clone()
+            };
+            let mut spec = walk::WalkSpec {
+                interests,
+                known_uids: HashSet::new(),
+                known_gids: HashSet::new(),
+            };
+            // Ownership is judged against the target's own accounts.
+            if spec.interests.contains(&walk::Interest::Unowned) {
+                spec.known_uids = fact_ref(self.passwd())?.iter().map(|u| u.uid).collect();
+            }
+            if spec.interests.contains(&walk::Interest::Ungrouped) {
+                spec.known_gids = fact_ref(self.group())?.iter().map(|g| g.gid).collect();
+            }
+            walk::walk(self.target, &spec)
+        })
     }
 
     pub fn target(&self) -> &'t Target {

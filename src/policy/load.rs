@@ -442,6 +442,11 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         params: &[],
         fields: Some(&[]),
     },
+    ProbeSpec {
+        key: "walk",
+        params: &[],
+        fields: Some(&["path", "type", "mode", "uid", "gid", "size"]),
+    },
 ];
 
 impl Cx {
@@ -1123,6 +1128,18 @@ impl Cx {
                     }
                 };
                 Probe::Listening { port }
+            }
+            "walk" => {
+                let kind = self.string(arg, &what)?;
+                if !WALK_KINDS.contains(&kind.as_str()) {
+                    let kinds = WALK_KINDS.join(", ");
+                    self.err(
+                        arg,
+                        format!("`walk` looks for one of {kinds}, not `{kind}`"),
+                    );
+                    return None;
+                }
+                Probe::Walk { kind }
             }
             "fact" => {
                 let path = self.string(arg, &what)?;

@@ -181,7 +181,22 @@ pub enum Probe {
     Fact {
         path: String,
     },
+    /// Entries of the scan's one filesystem walk that have a property: one
+    /// of [`WALK_KINDS`].
+    Walk {
+        kind: String,
+    },
 }
+
+/// What the `walk` probe can look for.
+pub const WALK_KINDS: &[&str] = &[
+    "world_writable",
+    "world_writable_no_sticky",
+    "unowned",
+    "ungrouped",
+    "setuid",
+    "setgid",
+];
 
 /// Where a value that exists both at run time and in configuration is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
