@@ -105,7 +105,14 @@ pub fn run<'t>(
     let clock = Instant::now();
     let selected = selector.select(policies)?;
     let rules: Vec<&Rule> = selected.iter().map(|(_, r)| *r).collect();
-    let facts = Facts::new(target).with_walk_interests(engine::walk_interests(&rules));
+    let interests = engine::walk_interests(&rules);
+    let walks = !interests.is_empty();
+    let facts = Facts::new(target).with_walk_interests(interests);
+    if walks {
+        // Walked before the rules run: a rule worker that computed it would
+        // leave the walk only the threads not blocked waiting for it.
+        let _ = facts.walk();
+    }
     let results = engine::evaluate(&rules, &facts);
     let results: Vec<_> = selected
         .iter()
