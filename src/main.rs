@@ -111,6 +111,10 @@ enum RulesCommand {
         /// Only the rules of this profile.
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+        /// Counts instead of the list: rules by severity, by profile, and
+        /// by framework referenced.
+        #[arg(long)]
+        summary: bool,
     },
     /// Show one rule in full.
     Show {
@@ -272,13 +276,47 @@ fn inventory_cmd(args: InventoryArgs) -> Result<u8> {
 
 fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
     match cmd {
-        RulesCommand::List { policies, profile } => {
+        RulesCommand::List {
+            policies,
+            profile,
+            summary,
+        } => {
             let policies = load_policies(&policies)?;
             let selector = Selector {
                 profile,
                 ..Selector::default()
             };
             let selected = selector.select(&policies)?;
+            if summary {
+                let s = policy::summary::summarize(selected.iter().map(|(_, r)| *r));
+                let pct = |n: usize| 100.0 * n as f64 / s.rules.max(1) as f64;
+                let mut out = format!(
+                    "{} rules
+
+by severity:
+",
+                    s.rules
+                );
+                for sev in policy::Severity::ALL {
+                    let n = s.by_severity.get(&sev).copied().unwrap_or(0);
+                    out.push_str(&format!("  {:<14}{n:>5}\n", sev.as_str()));
+                }
+                out.push_str("\nby profile:\n");
+                for (p, n) in &s.by_profile {
+                    out.push_str(&format!("  {p:<14}{n:>5}\n"));
+                }
+                out.push_str("\nwith references to:\n");
+                for (f, n) in &s.by_reference {
+                    out.push_str(&format!("  {f:<14}{n:>5}  ({:.0}%)\n", pct(*n)));
+                }
+                out.push_str(&format!(
+                    "\nwith applies_if: {} ({:.0}%)\n",
+                    s.with_applicability,
+                    pct(s.with_applicability)
+                ));
+                print(&out)?;
+                return Ok(0);
+            }
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::NOTHING);
             t.set_header(vec!["id", "severity", "title"]);

@@ -294,6 +294,22 @@ fn rules_list_and_show() {
 }
 
 #[test]
+fn rules_list_summary_counts_severity_profiles_and_references() {
+    let out = posture()
+        .args(["rules", "list", "--summary", "--policy"])
+        .arg(fixture("policy.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("3 rules\n"), "{text}");
+    assert!(text.contains("  high              1\n"), "{text}");
+    assert!(text.contains("  medium            1\n"), "{text}");
+    assert!(text.contains("  small             1\n"), "{text}");
+    assert!(text.contains("with applies_if: 0 (0%)"), "{text}");
+}
+
+#[test]
 fn builtin_policy_lists_and_combines() {
     posture()
         .args(["rules", "list"])

@@ -4,6 +4,7 @@
 //! text into these types and reports every problem with file, line and column.
 
 mod load;
+pub mod summary;
 pub mod yaml;
 
 use regex::Regex;

@@ -1,0 +1,42 @@
+//! Counts that describe a set of rules: how many, how severe, in which
+//! profiles, and how well they map to the frameworks auditors use.
+
+use super::{Rule, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    pub rules: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Profile → rules in it.
+    pub by_profile: BTreeMap<String, usize>,
+    /// Framework → rules with at least one reference to it.
+    pub by_reference: BTreeMap<String, usize>,
+    /// Rules with `applies_if`, so an absent component is not a failure.
+    pub with_applicability: usize,
+}
+
+pub fn summarize<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> RuleSummary {
+    let mut s = RuleSummary {
+        rules: 0,
+        by_severity: BTreeMap::new(),
+        by_profile: BTreeMap::new(),
+        by_reference: BTreeMap::new(),
+        with_applicability: 0,
+    };
+    for rule in rules {
+        s.rules += 1;
+        *s.by_severity.entry(rule.severity).or_default() += 1;
+        for p in &rule.profiles {
+            *s.by_profile.entry(p.clone()).or_default() += 1;
+        }
+        for (framework, ids) in &rule.references {
+            if !ids.is_empty() {
+                *s.by_reference.entry(framework.clone()).or_default() += 1;
+            }
+        }
+        s.with_applicability += usize::from(rule.applies_if.is_some());
+    }
+    s
+}
