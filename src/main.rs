@@ -290,13 +290,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             if summary {
                 let s = policy::summary::summarize(selected.iter().map(|(_, r)| *r));
                 let pct = |n: usize| 100.0 * n as f64 / s.rules.max(1) as f64;
-                let mut out = format!(
-                    "{} rules
-
-by severity:
-",
-                    s.rules
-                );
+                let mut out = format!("{} rules\n\nby severity:\n", s.rules);
                 for sev in policy::Severity::ALL {
                     let n = s.by_severity.get(&sev).copied().unwrap_or(0);
                     out.push_str(&format!("  {:<14}{n:>5}\n", sev.as_str()));
