@@ -63,11 +63,19 @@ pub(crate) fn truncated(path: &str) -> Diagnostic {
     )
 }
 
-/// The text up to its last line break: the line a read cap cut in two
-/// could read as a different, wrong value (`= 1` from `= 10`).
-pub(crate) fn complete_lines(text: &str) -> &str {
-    match text.rfind('\n') {
-        Some(i) => text.get(..=i).unwrap_or(""),
+/// The text of a file to parse. When the read cap cut the file, notes that
+/// and drops the last, partial line: cut in two, it could read as a
+/// different, wrong value (`= 1` from `= 10`).
+pub(crate) fn whole_lines<'a>(
+    text: &'a crate::target::FileText,
+    diags: &mut Vec<Diagnostic>,
+) -> &'a str {
+    if !text.truncated {
+        return &text.text;
+    }
+    diags.push(truncated(&text.path));
+    match text.text.rfind('\n') {
+        Some(i) => text.text.get(..=i).unwrap_or(""),
         None => "",
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::facts::sysctl::drop_in_files;
-use crate::facts::{complete_lines, truncated};
+use crate::facts::whole_lines;
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::{FileType, Target};
 use serde::Serialize;
@@ -96,12 +96,7 @@ pub fn collect_config(target: &Target) -> FactResult<ModprobeConfig> {
         let Some(text) = target.read_text(&path)? else {
             continue;
         };
-        let body = if text.truncated {
-            diags.push(truncated(&text.path));
-            complete_lines(&text.text)
-        } else {
-            &text.text
-        };
+        let body = whole_lines(&text, &mut diags);
         let (file_config, file_diags) = parse_modprobe_conf(body, &text.path);
         diags.extend(file_diags);
         for (module, source) in file_config.blacklisted {
@@ -175,12 +170,7 @@ fn read_loaded(target: &Target) -> FactResult<Vec<LoadedModule>> {
         return Ok(Collected::new(Vec::new(), Vec::new()));
     };
     let mut diags = Vec::new();
-    let body = if text.truncated {
-        diags.push(truncated(&text.path));
-        complete_lines(&text.text)
-    } else {
-        &text.text
-    };
+    let body = whole_lines(&text, &mut diags);
     let (modules, file_diags) = parse_proc_modules(body, &text.path);
     diags.extend(file_diags);
     Ok(Collected::new(modules, diags))

@@ -2,7 +2,7 @@
 //! units), for rules such as "/tmp is a separate filesystem mounted nodev".
 
 use crate::diag::Diagnostic;
-use crate::facts::{complete_lines, truncated};
+use crate::facts::whole_lines;
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::{FileText, FileType, Target, TargetError};
 use serde::Serialize;
@@ -175,12 +175,7 @@ fn mount_units(target: &Target) -> FactResult<Vec<(Mount, bool)>> {
             Err(TargetError::NotRegular { .. }) => continue,
             Err(e) => return Err(e.into()),
         };
-        let body = if text.truncated {
-            diags.push(truncated(&text.path));
-            complete_lines(&text.text)
-        } else {
-            &text.text
-        };
+        let body = whole_lines(&text, &mut diags);
         let (unit, unit_diags) = parse_mount_unit(body, &text.path);
         diags.extend(unit_diags);
         if let Some(unit) = unit {
@@ -307,11 +302,9 @@ fn unit_lines(text: &str) -> Vec<(u32, String)> {
 /// Parses a mounts file read from the target, dropping a line the read cap
 /// cut in two.
 fn parse_file(text: &FileText) -> (Vec<Mount>, Vec<Diagnostic>) {
-    if !text.truncated {
-        return parse_mounts(&text.text, &text.path);
-    }
-    let (mounts, mut diags) = parse_mounts(complete_lines(&text.text), &text.path);
-    diags.insert(0, truncated(&text.path));
+    let mut diags = Vec::new();
+    let (mounts, parse_diags) = parse_mounts(whole_lines(text, &mut diags), &text.path);
+    diags.extend(parse_diags);
     (mounts, diags)
 }
 

@@ -1,7 +1,7 @@
 //! Listening sockets of a live host, from the kernel's /proc/net tables.
 
 use crate::diag::Diagnostic;
-use crate::facts::{complete_lines, truncated};
+use crate::facts::whole_lines;
 use crate::facts::{Collected, FactError, FactResult, Source};
 use crate::target::Target;
 use serde::Serialize;
@@ -105,12 +105,7 @@ fn read_listening(target: &Target) -> FactResult<Vec<Socket>> {
         let Some(text) = target.read_text(path)? else {
             continue;
         };
-        let body = if text.truncated {
-            diags.push(truncated(&text.path));
-            complete_lines(&text.text)
-        } else {
-            &text.text
-        };
+        let body = whole_lines(&text, &mut diags);
         let (found, file_diags) = parse_proc_net(body, &text.path, protocol);
         sockets.extend(found);
         diags.extend(file_diags);

@@ -331,10 +331,10 @@ impl<'t> Facts<'t> {
                     })
                     .collect()
             };
-            let (config, mut diags) = sshd::parse(MAIN, &main.text, &mut read_glob);
-            if main.truncated {
-                diags.push(truncated(MAIN));
-            }
+            let mut diags = Vec::new();
+            let body = whole_lines(&main, &mut diags);
+            let (config, parse_diags) = sshd::parse(MAIN, body, &mut read_glob);
+            diags.extend(parse_diags);
             Ok(Collected::new(Some(config), diags))
         })
     }
@@ -424,10 +424,9 @@ impl<'t> Facts<'t> {
         let Some(text) = self.target.read_text(path)? else {
             return Ok(Collected::new(None, Vec::new()));
         };
-        let (value, mut diags) = parse(&text.text, path);
-        if text.truncated {
-            diags.push(truncated(path));
-        }
+        let mut diags = Vec::new();
+        let (value, parse_diags) = parse(whole_lines(&text, &mut diags), path);
+        diags.extend(parse_diags);
         Ok(Collected::new(Some(value), diags))
     }
 

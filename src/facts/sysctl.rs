@@ -6,7 +6,7 @@
 //! a configuration file spelled the key.
 
 use crate::diag::Diagnostic;
-use crate::facts::{complete_lines, truncated, Collected, FactError, FactResult, Source};
+use crate::facts::{whole_lines, Collected, FactError, FactResult, Source};
 use crate::target::{FileType, Target, TargetError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -248,12 +248,7 @@ pub fn collect_configured(target: &Target) -> FactResult<ConfiguredSysctl> {
         let Some(text) = target.read_text(&path)? else {
             continue;
         };
-        let body = if text.truncated {
-            diags.push(truncated(&text.path));
-            complete_lines(&text.text)
-        } else {
-            &text.text
-        };
+        let body = whole_lines(&text, &mut diags);
         let (entries, file_diags) = parse_sysctl_entries(body, &text.path);
         diags.extend(file_diags);
         for entry in entries {
