@@ -64,7 +64,9 @@ struct ScanArgs {
     target: TargetArgs,
     #[command(flatten)]
     policies: PolicyArgs,
-    /// Evaluate only the rules of this profile.
+    /// Evaluate the rules of this profile; `all` evaluates every rule.
+    /// Default: each policy's default profile (`level1-server` for the
+    /// built-in policy), or every rule of a policy that declares none.
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// Evaluate only this rule; repeat for several.
@@ -282,26 +284,27 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             summary,
         } => {
             let policies = load_policies(&policies)?;
+            // A listing is a catalogue: every rule unless a profile is named.
             let selector = Selector {
-                profile,
+                profile: Some(profile.unwrap_or_else(|| policy::ALL_PROFILES.to_string())),
                 ..Selector::default()
             };
             let selected = selector.select(&policies)?;
             if summary {
-                let s = policy::summary::summarize(selected.iter().map(|(_, r)| *r));
+                let s = policy::summary::summarize(selected.iter().copied());
                 let pct = |n: usize| 100.0 * n as f64 / s.rules.max(1) as f64;
                 let mut out = format!("{} rules\n\nby severity:\n", s.rules);
                 for sev in policy::Severity::ALL {
                     let n = s.by_severity.get(&sev).copied().unwrap_or(0);
-                    out.push_str(&format!("  {:<14}{n:>5}\n", sev.as_str()));
+                    out.push_str(&format!("  {:<20}{n:>5}\n", sev.as_str()));
                 }
                 out.push_str("\nby profile:\n");
                 for (p, n) in &s.by_profile {
-                    out.push_str(&format!("  {p:<14}{n:>5}\n"));
+                    out.push_str(&format!("  {p:<20}{n:>5}\n"));
                 }
                 out.push_str("\nwith references to:\n");
                 for (f, n) in &s.by_reference {
-                    out.push_str(&format!("  {f:<14}{n:>5}  ({:.0}%)\n", pct(*n)));
+                    out.push_str(&format!("  {f:<20}{n:>5}  ({:.0}%)\n", pct(*n)));
                 }
                 out.push_str(&format!(
                     "\nwith applies_if: {} ({:.0}%)\n",

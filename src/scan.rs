@@ -2,7 +2,7 @@
 
 use crate::engine::{self, Outcome};
 use crate::facts::{fact_ref, Facts};
-use crate::policy::{self, LoadError, Policy, Rule};
+use crate::policy::{self, LoadError, Policy, Rule, ALL_PROFILES};
 use crate::report::{self, OsSummary, PolicyInfo, Report, Scan, Selection, TargetInfo, Tool};
 use crate::target::{Target, TargetKind};
 use std::time::{Instant, SystemTime};
@@ -76,12 +76,12 @@ impl Selector {
                 return Err(SelectError::UnknownRule(id.clone()));
             }
         }
-        if let Some(profile) = &self.profile {
+        if let Some(profile) = self.profile.as_deref().filter(|p| *p != ALL_PROFILES) {
             let known = policy::all_profiles(policies);
-            if !known.contains(profile.as_str()) {
+            if !known.contains(profile) {
                 let list = known.into_iter().collect::<Vec<_>>().join(", ");
                 return Err(SelectError::UnknownProfile(
-                    profile.clone(),
+                    profile.to_string(),
                     if list.is_empty() { "none".into() } else { list },
                 ));
             }
@@ -90,8 +90,37 @@ impl Selector {
             .into_iter()
             .filter(|(_, r)| self.rules.is_empty() || self.rules.contains(&r.id))
             .filter(|(_, r)| !self.skip_rules.contains(&r.id))
-            .filter(|(_, r)| self.profile.as_ref().is_none_or(|p| r.profiles.contains(p)))
+            .filter(|(p, r)| match self.profile_for(p) {
+                Some(profile) => p.rule_in_profile(r, profile),
+                None => true,
+            })
             .collect())
+    }
+
+    /// The profile that selects `policy`'s rules: the chosen one, else the
+    /// policy's default; `None` means every rule.
+    pub fn profile_for<'a>(&'a self, policy: &'a Policy) -> Option<&'a str> {
+        match self.profile.as_deref() {
+            Some(ALL_PROFILES) => None,
+            Some(p) => Some(p),
+            // Rules named one by one run whatever the default profile holds.
+            None if !self.rules.is_empty() => None,
+            None => policy.default_profile.as_deref(),
+        }
+    }
+}
+
+/// The profile a report names: the chosen one, else the default the
+/// policies agree on (none when they name different ones or none at all).
+fn effective_profile(selector: &Selector, policies: &[Policy]) -> Option<String> {
+    if selector.profile.is_some() {
+        return selector.profile.clone();
+    }
+    let defaults: std::collections::BTreeSet<_> =
+        policies.iter().map(|p| p.default_profile.as_deref()).collect();
+    match defaults.into_iter().collect::<Vec<_>>()[..] {
+        [Some(p)] => Some(p.to_string()),
+        _ => None,
     }
 }
 
@@ -147,7 +176,7 @@ pub fn run<'t>(
             })
             .collect(),
         selection: Selection {
-            profile: selector.profile.clone(),
+            profile: effective_profile(selector, policies),
             rules: selector.rules.clone(),
             skipped_rules: selector.skip_rules.clone(),
         },

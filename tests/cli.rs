@@ -181,6 +181,75 @@ fn selection_by_rule_skip_and_profile() {
 }
 
 #[test]
+fn default_profile_extends_and_all() {
+    let t = tree(true);
+    let ids = |extra: &[&str]| -> (Vec<String>, serde_json::Value) {
+        let out = posture()
+            .args(["scan", "--format", "json", "--root"])
+            .arg(t.path())
+            .arg("--policy")
+            .arg(fixture("profiles.yaml"))
+            .args(extra)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect();
+        (ids, r["selection"]["profile"].clone())
+    };
+    // No --profile: the policy's default.
+    let (got, profile) = ids(&[]);
+    assert_eq!(got, ["hostname-set"]);
+    assert_eq!(profile, "basic");
+    // A profile holds the rules of the profiles it extends.
+    let (got, _) = ids(&["--profile", "strict"]);
+    assert_eq!(got, ["hostname-set", "no-telnet"]);
+    let (got, _) = ids(&["--profile", "image"]);
+    assert_eq!(got, ["hostname-set"]);
+    // `all` is every rule, including rules in no profile.
+    let (got, profile) = ids(&["--profile", "all"]);
+    assert_eq!(got, ["hostname-set", "no-telnet", "unlisted"]);
+    assert_eq!(profile, "all");
+    // A rule named on its own runs even outside the default profile.
+    let (got, _) = ids(&["--rule", "no-telnet"]);
+    assert_eq!(got, ["no-telnet"]);
+    // Listing shows the whole catalogue; the summary counts extended profiles.
+    let out = posture()
+        .args(["rules", "list", "--summary", "--policy"])
+        .arg(fixture("profiles.yaml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("3 rules\n"), "{text}");
+    assert!(text.contains(&format!("  {:<20}{:>5}\n", "strict", 2)), "{text}");
+    assert!(text.contains(&format!("  {:<20}{:>5}\n", "basic", 1)), "{text}");
+}
+
+#[test]
+fn builtin_policy_defaults_to_level1_server() {
+    let t = tree(true);
+    let out = posture()
+        .args(["scan", "--format", "json", "--root"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["selection"]["profile"], "level1-server");
+    for result in r["results"].as_array().unwrap() {
+        let profiles = result["profiles"].as_array().unwrap();
+        assert!(
+            profiles.iter().any(|p| p == "level1-server"),
+            "{} is not in level1-server: {profiles:?}",
+            result["id"]
+        );
+    }
+}
+
+#[test]
 fn bad_selection_is_a_usage_error() {
     let t = tree(true);
     scan(t.path())
@@ -303,9 +372,10 @@ fn rules_list_summary_counts_severity_profiles_and_references() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("3 rules\n"), "{text}");
-    assert!(text.contains("  high              1\n"), "{text}");
-    assert!(text.contains("  medium            1\n"), "{text}");
-    assert!(text.contains("  small             1\n"), "{text}");
+    let row = |name: &str, n: usize| format!("  {name:<20}{n:>5}\n");
+    assert!(text.contains(&row("high", 1)), "{text}");
+    assert!(text.contains(&row("medium", 1)), "{text}");
+    assert!(text.contains(&row("small", 1)), "{text}");
     assert!(text.contains("with applies_if: 0 (0%)"), "{text}");
 }
 

@@ -1,7 +1,12 @@
 //! Every built-in rule passes on its `pass` fixtures and fails on its `fail`
 //! fixtures. Fixtures live in `tests/fixtures/rules/*.yaml`: a mapping from
 //! rule id to `pass` and `fail` cases (one case or a list), each a change to
-//! the base tree of `tests/fixtures/base.yaml` (see `tests/common/mod.rs`).
+//! the base tree of `tests/fixtures/base/` (see `tests/common/mod.rs`).
+//!
+//! Rules are read from `rules/` on disk, so editing a rule or a fixture needs
+//! no rebuild; `builtin_matches_rules_on_disk` checks the embedded copy.
+//! `POSTURE_RULE_FILTER=ssh-` limits the fixture run to rule ids containing
+//! the text, for quick iteration.
 
 mod common;
 
@@ -53,13 +58,16 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
         eprintln!("skipped: rule fixtures set file owners, which needs root");
         return;
     }
-    let policies = posture::scan::builtin_policies().unwrap();
+    let policies = rules_on_disk();
+    let filter = std::env::var("POSTURE_RULE_FILTER").unwrap_or_default();
     let rules: BTreeMap<&str, _> = policies
         .iter()
         .flat_map(|p| &p.rules)
+        .filter(|r| r.id.contains(&filter))
         .map(|r| (r.id.as_str(), r))
         .collect();
-    let fixtures = load_fixtures();
+    let mut fixtures = load_fixtures();
+    fixtures.retain(|id, _| id.contains(&filter));
     let mut problems = Vec::new();
     for id in rules.keys() {
         match fixtures.get(*id) {
@@ -119,13 +127,46 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
     assert!(checked >= 2 * rules.len());
 }
 
+/// The policies of `rules/`, as `builtin_policies` embeds them.
+fn rules_on_disk() -> Vec<posture::policy::Policy> {
+    let policies = posture::policy::load_dir(&manifest_dir().join("rules"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dups = posture::policy::duplicate_ids(&policies);
+    assert!(dups.is_empty(), "{dups:?}");
+    policies
+}
+
+#[test]
+fn builtin_matches_rules_on_disk() {
+    let embedded = posture::scan::builtin_policies().unwrap();
+    let disk = rules_on_disk();
+    let root = format!("{}/", manifest_dir().display());
+    let rules = |ps: &[posture::policy::Policy]| -> Vec<String> {
+        ps.iter()
+            .flat_map(|p| &p.rules)
+            .map(|r| {
+                let line = r.location.rsplit_once(':').map(|(_, l)| l.to_string());
+                format!("{} {line:?} {:?} {:?}", r.id, r.check, r.applies_if)
+                    .replace("builtin:", "")
+                    .replace(&root, "")
+            })
+            .collect()
+    };
+    let (embedded, disk) = (rules(&embedded), rules(&disk));
+    let differ = embedded.iter().zip(&disk).find(|(a, b)| a != b);
+    assert!(
+        embedded.len() == disk.len() && differ.is_none(),
+        "the embedded rules differ from rules/ (rebuild): {differ:#?}"
+    );
+}
+
 #[test]
 fn base_tree_passes_every_rule() {
     if !is_root() {
         eprintln!("skipped: the base tree sets file owners, which needs root");
         return;
     }
-    let policies = posture::scan::builtin_policies().unwrap();
+    let policies = rules_on_disk();
     let tree = build_tree(None);
     let target = Target::root(tree.path()).unwrap();
     let facts = Facts::new(&target);

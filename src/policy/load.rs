@@ -291,7 +291,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 const POLICY_KEYS: &[&str] = &["policy", "rules"];
-const META_KEYS: &[&str] = &["id", "title", "version", "description", "profiles"];
+const META_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "version",
+    "description",
+    "profiles",
+    "default_profile",
+];
+const PROFILE_KEYS: &[&str] = &["description", "extends"];
 const RULE_KEYS: &[&str] = &[
     "id",
     "title",
@@ -565,21 +573,23 @@ impl Cx {
         let title = self.required(&mut meta, "title", "`policy`");
         let version = self.required(&mut meta, "version", "`policy`");
         let description = self.optional(&mut meta, "description");
-        let mut profiles = BTreeMap::new();
-        if let Some(node) = meta.take("profiles") {
-            if let Some(mut pf) = self.fields(node, "`profiles`") {
-                let names: Vec<_> = pf.keys().map(|(k, n)| (k.to_string(), n.clone())).collect();
-                for (name, key_node) in names {
-                    if !valid_id(&name) {
-                        self.err(&key_node, format!("profile name `{name}` must be lowercase letters, digits, `-`, `_` or `.`"));
-                    }
-                    let desc = pf
-                        .take(&name)
-                        .and_then(|n| self.string(n, "a profile description"));
-                    profiles.insert(name, desc.unwrap_or_default());
-                }
+        let profiles = match meta.take("profiles") {
+            Some(node) => self.profiles(node),
+            None => BTreeMap::new(),
+        };
+        let default_profile = meta.take("default_profile").and_then(|n| {
+            let name = self.string(n, "`default_profile`")?;
+            if !profiles.contains_key(&name) {
+                self.err(
+                    n,
+                    format!(
+                        "default profile `{name}` is not declared in `policy.profiles` (declared: {})",
+                        declared(&profiles)
+                    ),
+                );
             }
-        }
+            Some(name)
+        });
         meta.finish(self, "`policy`", META_KEYS);
         if let Some(id) = &id {
             if !valid_id(id) {
@@ -606,12 +616,82 @@ impl Cx {
             file: self.file.clone(),
             digest: String::new(),
             profiles,
+            default_profile,
             rules,
         })
     }
 
+    /// `policy.profiles`: name → description, or name → `{description, extends}`.
+    fn profiles(&mut self, node: &Node) -> BTreeMap<String, Profile> {
+        let mut out = BTreeMap::new();
+        let Some(mut pf) = self.fields(node, "`profiles`") else {
+            return out;
+        };
+        let names: Vec<_> = pf.keys().map(|(k, n)| (k.to_string(), n.clone())).collect();
+        let mut extends_at = Vec::new();
+        for (name, key_node) in names {
+            if !valid_id(&name) {
+                self.err(&key_node, format!("profile name `{name}` must be lowercase letters, digits, `-`, `_` or `.`"));
+            } else if name == ALL_PROFILES {
+                self.err(
+                    &key_node,
+                    format!("`{ALL_PROFILES}` is reserved: `--profile {ALL_PROFILES}` selects every rule"),
+                );
+            }
+            let Some(value) = pf.take(&name) else { continue };
+            let profile = if let NodeKind::Map(_) = value.kind {
+                let Some(mut f) = self.fields(value, "a profile") else {
+                    continue;
+                };
+                let description = f
+                    .take("description")
+                    .and_then(|n| self.string(n, "a profile description"))
+                    .unwrap_or_default();
+                let extends = match f.take("extends") {
+                    Some(n) => {
+                        extends_at.push((name.clone(), n.clone()));
+                        self.string_list(n, "a profile name")
+                    }
+                    None => Vec::new(),
+                };
+                f.finish(self, "a profile", PROFILE_KEYS);
+                Profile {
+                    description,
+                    extends,
+                }
+            } else {
+                Profile {
+                    description: self
+                        .string(value, "a profile description")
+                        .unwrap_or_default(),
+                    extends: Vec::new(),
+                }
+            };
+            out.insert(name, profile);
+        }
+        for (name, node) in extends_at {
+            for parent in &out[&name].extends {
+                if !out.contains_key(parent) {
+                    self.err(
+                        &node,
+                        format!(
+                            "profile `{name}` extends `{parent}`, which is not declared (declared: {})",
+                            declared(&out)
+                        ),
+                    );
+                } else if reaches(&out, parent, &name) {
+                    self.err(
+                        &node,
+                        format!("profile `{name}` extends `{parent}`, which extends `{name}`: profiles cannot extend in a cycle"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
     /// A file of a policy directory other than `policy.yaml`: `rules` only.
-    fn rules_only(&mut self, root: &Node, profiles: &BTreeMap<String, String>) -> Vec<Rule> {
+    fn rules_only(&mut self, root: &Node, profiles: &BTreeMap<String, Profile>) -> Vec<Rule> {
         let Some(mut top) = self.fields(root, "a rules file") else {
             return Vec::new();
         };
@@ -639,7 +719,7 @@ impl Cx {
         }
     }
 
-    fn rule_list(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Vec<Rule> {
+    fn rule_list(&mut self, node: &Node, profiles: &BTreeMap<String, Profile>) -> Vec<Rule> {
         let NodeKind::Seq(items) = &node.kind else {
             self.err(
                 node,
@@ -675,7 +755,7 @@ impl Cx {
         rules
     }
 
-    fn rule(&mut self, node: &Node, profiles: &BTreeMap<String, String>) -> Option<Rule> {
+    fn rule(&mut self, node: &Node, profiles: &BTreeMap<String, Profile>) -> Option<Rule> {
         let mut f = self.fields(node, "a rule")?;
         let id = self.required(&mut f, "id", "a rule");
         let title = self.required(&mut f, "title", "a rule");
@@ -719,16 +799,11 @@ impl Cx {
             for item in items {
                 if let Some(p) = self.string(item, "a profile name") {
                     if !profiles.contains_key(&p) {
-                        let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
                         self.err(
                             item,
                             format!(
                                 "profile `{p}` is not declared in `policy.profiles` (declared: {})",
-                                if known.is_empty() {
-                                    "none".to_string()
-                                } else {
-                                    known.join(", ")
-                                }
+                                declared(profiles)
                             ),
                         );
                     }
@@ -1479,6 +1554,31 @@ fn split_location(loc: &str) -> (&str, Option<u32>) {
     }
 }
 
+fn declared(profiles: &BTreeMap<String, Profile>) -> String {
+    if profiles.is_empty() {
+        "none".to_string()
+    } else {
+        profiles.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Whether profile `from` extends `to`, directly or not (or is `to`).
+fn reaches(profiles: &BTreeMap<String, Profile>, from: &str, to: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![from];
+    while let Some(p) = todo.pop() {
+        if p == to {
+            return true;
+        }
+        if seen.insert(p) {
+            if let Some(decl) = profiles.get(p) {
+                todo.extend(decl.extends.iter().map(String::as_str));
+            }
+        }
+    }
+    false
+}
+
 /// Every profile named in `policies`.
 pub fn all_profiles(policies: &[Policy]) -> BTreeSet<&str> {
     policies
@@ -1574,6 +1674,39 @@ mod tests {
             [
                 "p.yaml:8:5: duplicate key `title` in a rule (first at line 7)",
                 "p.yaml:10:16: profile `nope` is not declared in `policy.profiles` (declared: none)",
+            ]
+        );
+    }
+
+    #[test]
+    fn profiles_extend_and_default() {
+        let meta = |profiles: &str| {
+            format!(
+                "policy:\n  id: t\n  title: T\n  version: '1'\n{profiles}rules:\n  - id: r\n    title: R\n    severity: low\n    profiles: [a]\n    check: {{fact: os.id, equals: debian}}\n"
+            )
+        };
+        let p = load_str(
+            &meta("  profiles:\n    a: A\n    b: {description: B, extends: [a]}\n    c: {extends: [b]}\n  default_profile: a\n"),
+            "p.yaml",
+        )
+        .unwrap();
+        assert_eq!(p.default_profile.as_deref(), Some("a"));
+        assert_eq!(p.profiles_of(&p.rules[0]), ["a", "b", "c"]);
+        assert_eq!(p.profile_closure("c").into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            errors(&meta("  profiles:\n    a: A\n    b: {extends: [x]}\n  default_profile: z\n")),
+            [
+                "p.yaml:7:18: profile `b` extends `x`, which is not declared (declared: a, b)",
+                "p.yaml:8:20: default profile `z` is not declared in `policy.profiles` (declared: a, b)",
+            ]
+        );
+        assert_eq!(
+            errors(&meta("  profiles:\n    a: {extends: [b]}\n    b: {extends: [a]}\n    all: everything\n    c: {extend: [a]}\n")),
+            [
+                "p.yaml:6:18: profile `a` extends `b`, which extends `a`: profiles cannot extend in a cycle",
+                "p.yaml:7:18: profile `b` extends `a`, which extends `b`: profiles cannot extend in a cycle",
+                "p.yaml:8:5: `all` is reserved: `--profile all` selects every rule",
+                "p.yaml:9:9: unknown key `extend` in a profile; did you mean `extends`?",
             ]
         );
     }

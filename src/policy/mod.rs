@@ -9,7 +9,7 @@ pub mod yaml;
 
 use regex::Regex;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use load::{
@@ -28,9 +28,55 @@ pub struct Policy {
     pub file: String,
     /// `sha256:` of the file's bytes, so a report names exactly what was applied.
     pub digest: String,
-    /// Profile name → description.
-    pub profiles: BTreeMap<String, String>,
+    /// Profile name → its declaration.
+    pub profiles: BTreeMap<String, Profile>,
+    /// The profile a scan uses when none is chosen; without one, a scan
+    /// evaluates every rule.
+    pub default_profile: Option<String>,
     pub rules: Vec<Rule>,
+}
+
+/// A named subset of a policy's rules. A profile that extends others also
+/// holds their rules, so a stricter level lists only what it adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub description: String,
+    pub extends: Vec<String>,
+}
+
+/// The profile name that selects every rule, whatever the policies declare.
+pub const ALL_PROFILES: &str = "all";
+
+impl Policy {
+    /// `name` and every profile it extends, directly or not.
+    pub fn profile_closure(&self, name: &str) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![name];
+        while let Some(p) = todo.pop() {
+            if let Some((key, decl)) = self.profiles.get_key_value(p) {
+                if seen.insert(key.as_str()) {
+                    todo.extend(decl.extends.iter().map(String::as_str));
+                }
+            }
+        }
+        seen
+    }
+
+    /// Whether `rule` is in profile `name` (directly or through `extends`).
+    pub fn rule_in_profile(&self, rule: &Rule, name: &str) -> bool {
+        let closure = self.profile_closure(name);
+        rule.profiles.iter().any(|p| closure.contains(p.as_str()))
+    }
+
+    /// The profiles `rule` belongs to, directly or because a profile
+    /// extends one of the rule's.
+    pub fn profiles_of(&self, rule: &Rule) -> Vec<&str> {
+        self.profiles
+            .keys()
+            .filter(|p| self.rule_in_profile(rule, p))
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]

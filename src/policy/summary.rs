@@ -1,7 +1,7 @@
 //! Counts that describe a set of rules: how many, how severe, in which
 //! profiles, and how well they map to the frameworks auditors use.
 
-use super::{Rule, Severity};
+use super::{Policy, Rule, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -17,7 +17,9 @@ pub struct RuleSummary {
     pub with_applicability: usize,
 }
 
-pub fn summarize<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> RuleSummary {
+/// Counts over `rules`; a rule counts in every profile that holds it,
+/// including profiles that extend one of its own.
+pub fn summarize<'a>(rules: impl IntoIterator<Item = (&'a Policy, &'a Rule)>) -> RuleSummary {
     let mut s = RuleSummary {
         rules: 0,
         by_severity: BTreeMap::new(),
@@ -25,11 +27,11 @@ pub fn summarize<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> RuleSummary {
         by_reference: BTreeMap::new(),
         with_applicability: 0,
     };
-    for rule in rules {
+    for (policy, rule) in rules {
         s.rules += 1;
         *s.by_severity.entry(rule.severity).or_default() += 1;
-        for p in &rule.profiles {
-            *s.by_profile.entry(p.clone()).or_default() += 1;
+        for p in policy.profiles_of(rule) {
+            *s.by_profile.entry(p.to_string()).or_default() += 1;
         }
         for (framework, ids) in &rule.references {
             if !ids.is_empty() {

@@ -172,7 +172,7 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
         rationale: rule.rationale.clone(),
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
-        profiles: rule.profiles.clone(),
+        profiles: policy.profiles_of(rule).into_iter().map(String::from).collect(),
         outcome: result.outcome,
         reason: result.reason,
         evidence: result.evidence,
