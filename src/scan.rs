@@ -116,8 +116,10 @@ fn effective_profile(selector: &Selector, policies: &[Policy]) -> Option<String>
     if selector.profile.is_some() {
         return selector.profile.clone();
     }
-    let defaults: std::collections::BTreeSet<_> =
-        policies.iter().map(|p| p.default_profile.as_deref()).collect();
+    let defaults: std::collections::BTreeSet<_> = policies
+        .iter()
+        .map(|p| p.default_profile.as_deref())
+        .collect();
     match defaults.into_iter().collect::<Vec<_>>()[..] {
         [Some(p)] => Some(p.to_string()),
         _ => None,

@@ -225,8 +225,14 @@ fn default_profile_extends_and_all() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("3 rules\n"), "{text}");
-    assert!(text.contains(&format!("  {:<20}{:>5}\n", "strict", 2)), "{text}");
-    assert!(text.contains(&format!("  {:<20}{:>5}\n", "basic", 1)), "{text}");
+    assert!(
+        text.contains(&format!("  {:<20}{:>5}\n", "strict", 2)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("  {:<20}{:>5}\n", "basic", 1)),
+        "{text}"
+    );
 }
 
 #[test]

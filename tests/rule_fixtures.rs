@@ -129,8 +129,8 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
 
 /// The policies of `rules/`, as `builtin_policies` embeds them.
 fn rules_on_disk() -> Vec<posture::policy::Policy> {
-    let policies = posture::policy::load_dir(&manifest_dir().join("rules"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let policies =
+        posture::policy::load_dir(&manifest_dir().join("rules")).unwrap_or_else(|e| panic!("{e}"));
     let dups = posture::policy::duplicate_ids(&policies);
     assert!(dups.is_empty(), "{dups:?}");
     policies

@@ -18,6 +18,15 @@ pub struct PasswdEntry {
     pub line: u32,
 }
 
+impl PasswdEntry {
+    /// Whether the account's shell lets someone log in: an empty shell means
+    /// `/bin/sh`; `nologin`, `false`, `sync`, `shutdown` and `halt` do not.
+    pub fn has_login_shell(&self) -> bool {
+        let base = self.shell.rsplit('/').next().unwrap_or("");
+        !matches!(base, "nologin" | "false" | "sync" | "shutdown" | "halt")
+    }
+}
+
 /// What the password field allows, without the hash itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -383,11 +383,42 @@ impl<'t> Facts<'t> {
 
     /// The paths a probe's path argument names: itself, or a glob's matches.
     pub fn paths(&self, pattern: &str) -> Arc<Result<Vec<String>, TargetError>> {
+        if let Some(rest) = pattern.strip_prefix("~/") {
+            return self.globs.get(pattern.to_string(), || {
+                let mut out = Vec::new();
+                for home in self.login_homes() {
+                    let expanded = format!("{}/{rest}", home.trim_end_matches('/'));
+                    match &*self.paths(&expanded) {
+                        Ok(paths) => out.extend(paths.iter().cloned()),
+                        Err(e) => return Err(e.clone()),
+                    }
+                }
+                Ok(out)
+            });
+        }
         if !crate::target::has_glob_chars(pattern) {
             return Arc::new(Ok(vec![pattern.to_string()]));
         }
         self.globs
             .get(pattern.to_string(), || self.target.glob(pattern))
+    }
+
+    /// The home directories `~/` stands for in paths: those of accounts
+    /// with a login shell, in passwd order, each once; `/` and relative
+    /// homes are left out, as no user's files live there.
+    pub fn login_homes(&self) -> Vec<String> {
+        let mut homes: Vec<String> = Vec::new();
+        for u in fact_ref(self.passwd()).into_iter().flatten() {
+            let home = u.home.trim_end_matches('/');
+            if u.has_login_shell()
+                && home.starts_with('/')
+                && !crate::target::has_glob_chars(home)
+                && !homes.iter().any(|h| h == home)
+            {
+                homes.push(home.to_string());
+            }
+        }
+        homes
     }
 
     /// A key/value configuration file, parsed; `None` when it does not exist.
@@ -437,11 +468,30 @@ impl<'t> Facts<'t> {
             Ok(c) => c.value.as_ref(),
             Err(_) => None,
         };
+        let gids: Option<Vec<u32>> = fact_ref(self.group())
+            .ok()
+            .map(|g| g.iter().map(|g| g.gid).collect());
         let mut out = Vec::new();
         for p in passwd {
+            let home = match &*self.file_meta(&p.home, true) {
+                Ok(Some(m)) if p.home.starts_with('/') => json!({
+                    "exists": true,
+                    "mode": format!("{:04o}", m.mode),
+                    "uid": m.uid,
+                    "gid": m.gid,
+                }),
+                Ok(_) => json!({ "exists": false, "mode": null, "uid": null, "gid": null }),
+                Err(_) => json!({ "exists": null, "mode": null, "uid": null, "gid": null }),
+            };
             let mut user = json!({
                 "name": p.name, "uid": p.uid, "gid": p.gid, "gecos": p.gecos,
                 "home": p.home, "shell": p.shell, "line": p.line,
+                "login_shell": p.has_login_shell(),
+                "duplicate_uid": passwd.iter().filter(|q| q.uid == p.uid).count() > 1,
+                "duplicate_name": passwd.iter().filter(|q| q.name == p.name).count() > 1,
+                "group_exists": gids.as_ref().map(|g| g.contains(&p.gid)),
+                "home_exists": home["exists"], "home_mode": home["mode"],
+                "home_uid": home["uid"], "home_gid": home["gid"],
             });
             if let Some(s) = shadow.and_then(|s| s.iter().find(|s| s.name == p.name)) {
                 if let (Value::Object(u), Ok(Value::Object(sh))) =
@@ -474,8 +524,11 @@ impl<'t> Facts<'t> {
         };
         let mut out = Vec::new();
         for g in groups {
-            let mut group =
-                json!({ "name": g.name, "gid": g.gid, "members": g.members, "line": g.line });
+            let mut group = json!({
+                "name": g.name, "gid": g.gid, "members": g.members, "line": g.line,
+                "duplicate_gid": groups.iter().filter(|h| h.gid == g.gid).count() > 1,
+                "duplicate_name": groups.iter().filter(|h| h.name == g.name).count() > 1,
+            });
             if let Some(s) = gshadow.and_then(|s| s.iter().find(|s| s.name == g.name)) {
                 group["password_state"] =
                     serde_json::to_value(s.password_state).unwrap_or(Value::Null);

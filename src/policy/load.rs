@@ -420,6 +420,14 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
             "gecos",
             "home",
             "shell",
+            "login_shell",
+            "duplicate_uid",
+            "duplicate_name",
+            "group_exists",
+            "home_exists",
+            "home_mode",
+            "home_uid",
+            "home_gid",
             "password_state",
             "hash_algorithm",
             "last_change",
@@ -433,7 +441,15 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         key: "group",
         params: &[],
-        fields: Some(&["name", "gid", "members", "password_state", "admins"]),
+        fields: Some(&[
+            "name",
+            "gid",
+            "members",
+            "duplicate_gid",
+            "duplicate_name",
+            "password_state",
+            "admins",
+        ]),
     },
     ProbeSpec {
         key: "listening",
@@ -631,14 +647,21 @@ impl Cx {
         let mut extends_at = Vec::new();
         for (name, key_node) in names {
             if !valid_id(&name) {
-                self.err(&key_node, format!("profile name `{name}` must be lowercase letters, digits, `-`, `_` or `.`"));
+                self.err(
+                    &key_node,
+                    format!(
+                        "profile name `{name}` must be lowercase letters, digits, `-`, `_` or `.`"
+                    ),
+                );
             } else if name == ALL_PROFILES {
                 self.err(
                     &key_node,
                     format!("`{ALL_PROFILES}` is reserved: `--profile {ALL_PROFILES}` selects every rule"),
                 );
             }
-            let Some(value) = pf.take(&name) else { continue };
+            let Some(value) = pf.take(&name) else {
+                continue;
+            };
             let profile = if let NodeKind::Map(_) = value.kind {
                 let Some(mut f) = self.fields(value, "a profile") else {
                     continue;
@@ -1100,7 +1123,7 @@ impl Cx {
         };
         Some(match spec.key {
             "file" => {
-                let path = self.path(arg, &what)?;
+                let path = self.path_or_home(arg, &what)?;
                 let follow = match f.take("follow") {
                     Some(n) => self.bool(n, "`follow`")?,
                     None => true,
@@ -1108,7 +1131,7 @@ impl Cx {
                 Probe::File { path, follow }
             }
             "file_content" => {
-                let path = self.path(arg, &what)?;
+                let path = self.path_or_home(arg, &what)?;
                 let line = match f.take("line") {
                     Some(n) => Some(self.regex(n)?),
                     None => None,
@@ -1247,6 +1270,28 @@ impl Cx {
             self.glob_ok(node, &path)?;
         }
         Some(path)
+    }
+
+    /// An absolute path, or `~/...`: the same path in every login home.
+    fn path_or_home(&mut self, node: &Node, what: &str) -> Option<String> {
+        match self.string(node, what)?.strip_prefix("~/") {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
+                let check = format!("/{rest}");
+                if crate::target::has_glob_chars(&check) {
+                    self.glob_ok(node, &check)?;
+                }
+                Some(format!("~/{rest}"))
+            }
+            _ if node.as_scalar().is_some_and(|s| !s.text.starts_with('/')) => {
+                let text = &node.as_scalar()?.text;
+                self.err(
+                    node,
+                    format!("{what} must be an absolute path or `~/PATH` (in every login home), not `{text}`"),
+                );
+                None
+            }
+            _ => self.path(node, what),
+        }
     }
 
     fn glob(&mut self, node: &Node, what: &str) -> Option<String> {
@@ -1558,7 +1603,11 @@ fn declared(profiles: &BTreeMap<String, Profile>) -> String {
     if profiles.is_empty() {
         "none".to_string()
     } else {
-        profiles.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+        profiles
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -1655,11 +1704,11 @@ mod tests {
             errs,
             [
                 "p.yaml:6:5: rule id `Bad_Id` must be lowercase letters, digits, `-`, `_` or `.`",
-                "p.yaml:10:13: the `file` probe's argument must be an absolute path, not `relative/path`",
+                "p.yaml:10:13: the `file` probe's argument must be an absolute path or `~/PATH` (in every login home), not `relative/path`",
                 "p.yaml:14:15: unknown severity `urgent`; expected info, low, medium, high or critical",
                 "p.yaml:18:7: unknown key `equls` in a `sysctl` check; did you mean `equals`?",
                 "p.yaml:23:7: a check has one probe; found package, sysctl: use `all` to combine them",
-                "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
+                "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, login_shell, duplicate_uid, duplicate_name, group_exists, home_exists, home_mode, home_uid, home_gid, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
             ]
         );
     }
@@ -1692,7 +1741,10 @@ mod tests {
         .unwrap();
         assert_eq!(p.default_profile.as_deref(), Some("a"));
         assert_eq!(p.profiles_of(&p.rules[0]), ["a", "b", "c"]);
-        assert_eq!(p.profile_closure("c").into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            p.profile_closure("c").into_iter().collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
         assert_eq!(
             errors(&meta("  profiles:\n    a: A\n    b: {extends: [x]}\n  default_profile: z\n")),
             [

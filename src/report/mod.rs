@@ -172,7 +172,11 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
         rationale: rule.rationale.clone(),
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
-        profiles: policy.profiles_of(rule).into_iter().map(String::from).collect(),
+        profiles: policy
+            .profiles_of(rule)
+            .into_iter()
+            .map(String::from)
+            .collect(),
         outcome: result.outcome,
         reason: result.reason,
         evidence: result.evidence,
