@@ -5,8 +5,8 @@
 //!
 //! Rules are read from `rules/` on disk, so editing a rule or a fixture needs
 //! no rebuild; `builtin_matches_rules_on_disk` checks the embedded copy.
-//! `POSTURE_RULE_FILTER=ssh-` limits the fixture run to rule ids containing
-//! the text, for quick iteration.
+//! `POSTURE_RULE_FILES=ssh,audit` limits both tests to the rules of
+//! `rules/*/ssh.yaml` and `rules/*/audit.yaml`, for quick iteration.
 
 mod common;
 
@@ -59,15 +59,16 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
         return;
     }
     let policies = rules_on_disk();
-    let filter = std::env::var("POSTURE_RULE_FILTER").unwrap_or_default();
     let rules: BTreeMap<&str, _> = policies
         .iter()
         .flat_map(|p| &p.rules)
-        .filter(|r| r.id.contains(&filter))
+        .filter(|r| selected(r))
         .map(|r| (r.id.as_str(), r))
         .collect();
     let mut fixtures = load_fixtures();
-    fixtures.retain(|id, _| id.contains(&filter));
+    if std::env::var_os("POSTURE_RULE_FILES").is_some() {
+        fixtures.retain(|id, _| rules.contains_key(id.as_str()));
+    }
     let mut problems = Vec::new();
     for id in rules.keys() {
         match fixtures.get(*id) {
@@ -127,6 +128,16 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
     assert!(checked >= 2 * rules.len());
 }
 
+/// Whether `POSTURE_RULE_FILES` (when set) selects the rule's file.
+fn selected(rule: &posture::policy::Rule) -> bool {
+    let Ok(files) = std::env::var("POSTURE_RULE_FILES") else {
+        return true;
+    };
+    files
+        .split(',')
+        .any(|f| rule.location.contains(&format!("/{}.yaml:", f.trim())))
+}
+
 /// The policies of `rules/`, as `builtin_policies` embeds them.
 fn rules_on_disk() -> Vec<posture::policy::Policy> {
     let policies =
@@ -170,7 +181,11 @@ fn base_tree_passes_every_rule() {
     let tree = build_tree(None);
     let target = Target::root(tree.path()).unwrap();
     let facts = Facts::new(&target);
-    let rules: Vec<_> = policies.iter().flat_map(|p| &p.rules).collect();
+    let rules: Vec<_> = policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .filter(|r| selected(r))
+        .collect();
     // In parallel, as a scan does.
     let results = posture::engine::evaluate(&rules, &facts);
     let mut problems = Vec::new();
