@@ -95,6 +95,14 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    /// One line per rule.
+    Table,
+    /// A Markdown catalogue.
+    Markdown,
+}
+
 #[derive(Args)]
 struct InventoryArgs {
     #[command(flatten)]
@@ -117,6 +125,10 @@ enum RulesCommand {
         /// by framework referenced.
         #[arg(long)]
         summary: bool,
+        /// `markdown`: a catalogue of the rules by area, with severity,
+        /// profiles and references (docs/rules.md is made this way).
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Show one rule in full.
     Show {
@@ -282,6 +294,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             policies,
             profile,
             summary,
+            format,
         } => {
             let policies = load_policies(&policies)?;
             // A listing is a catalogue: every rule unless a profile is named.
@@ -291,27 +304,11 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             };
             let selected = selector.select(&policies)?;
             if summary {
-                let s = policy::summary::summarize(selected.iter().copied());
-                let pct = |n: usize| 100.0 * n as f64 / s.rules.max(1) as f64;
-                let mut out = format!("{} rules\n\nby severity:\n", s.rules);
-                for sev in policy::Severity::ALL {
-                    let n = s.by_severity.get(&sev).copied().unwrap_or(0);
-                    out.push_str(&format!("  {:<20}{n:>5}\n", sev.as_str()));
-                }
-                out.push_str("\nby profile:\n");
-                for (p, n) in &s.by_profile {
-                    out.push_str(&format!("  {p:<20}{n:>5}\n"));
-                }
-                out.push_str("\nwith references to:\n");
-                for (f, n) in &s.by_reference {
-                    out.push_str(&format!("  {f:<20}{n:>5}  ({:.0}%)\n", pct(*n)));
-                }
-                out.push_str(&format!(
-                    "\nwith applies_if: {} ({:.0}%)\n",
-                    s.with_applicability,
-                    pct(s.with_applicability)
-                ));
-                print(&out)?;
+                print(&policy::summary::summarize(selected.iter().copied()).to_text())?;
+                return Ok(0);
+            }
+            if format == ListFormat::Markdown {
+                print(&policy::catalog::markdown(&selected))?;
                 return Ok(0);
             }
             let mut t = comfy_table::Table::new();

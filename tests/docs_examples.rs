@@ -580,3 +580,26 @@ fn reference_mentions_everything_the_loader_accepts() {
         missing.join("\n  ")
     );
 }
+
+/// `docs/rules.md` is generated from the built-in rules; regenerate it with
+/// `cargo run -- rules list --format markdown > docs/rules.md` (or run this
+/// test with `POSTURE_BLESS=1`).
+#[test]
+fn rules_catalogue_is_current() {
+    let policies = posture::scan::builtin_policies().unwrap();
+    let selector = posture::scan::Selector {
+        profile: Some(posture::policy::ALL_PROFILES.to_string()),
+        ..Default::default()
+    };
+    let selected = selector.select(&policies).unwrap();
+    let generated = posture::policy::catalog::markdown(&selected);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    if std::env::var_os("POSTURE_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == generated,
+        "docs/rules.md is out of date: run `cargo run -- rules list --format markdown > docs/rules.md`"
+    );
+}

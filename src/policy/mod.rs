@@ -3,6 +3,7 @@
 //! The format is documented in `docs/policy-format.md`; [`load`] turns YAML
 //! text into these types and reports every problem with file, line and column.
 
+pub mod catalog;
 mod load;
 pub mod summary;
 pub mod yaml;

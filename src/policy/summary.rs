@@ -42,3 +42,29 @@ pub fn summarize<'a>(rules: impl IntoIterator<Item = (&'a Policy, &'a Rule)>) ->
     }
     s
 }
+
+impl RuleSummary {
+    /// The summary as `posture rules list --summary` prints it.
+    pub fn to_text(&self) -> String {
+        let pct = |n: usize| 100.0 * n as f64 / self.rules.max(1) as f64;
+        let mut out = format!("{} rules\n\nby severity:\n", self.rules);
+        for sev in Severity::ALL {
+            let n = self.by_severity.get(&sev).copied().unwrap_or(0);
+            out.push_str(&format!("  {:<20}{n:>5}\n", sev.as_str()));
+        }
+        out.push_str("\nby profile:\n");
+        for (p, n) in &self.by_profile {
+            out.push_str(&format!("  {p:<20}{n:>5}\n"));
+        }
+        out.push_str("\nwith references to:\n");
+        for (f, n) in &self.by_reference {
+            out.push_str(&format!("  {f:<20}{n:>5}  ({:.0}%)\n", pct(*n)));
+        }
+        out.push_str(&format!(
+            "\nwith applies_if: {} ({:.0}%)\n",
+            self.with_applicability,
+            pct(self.with_applicability)
+        ));
+        out
+    }
+}
