@@ -346,7 +346,8 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
                 s.push('\n');
             }
             if !r.profiles.is_empty() {
-                s.push_str(&format!("Profiles: {}\n", r.profiles.join(", ")));
+                // With the profiles that hold it through `extends`.
+                s.push_str(&format!("Profiles: {}\n", p.profiles_of(r).join(", ")));
             }
             s.push_str(&format!(
                 "Policy: {} {} ({})\nDefined at: {}\n",
