@@ -91,7 +91,7 @@ for name in "${order[@]}"; do
     printf '%-8s %5d %10s %12.1f %10s  %s\n' "$name" "$n" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$ratio" "${cmd[$name]}"
 done
 echo
-echo "posture: $(grep -o '"total": *[0-9]*' "$work/report.json" | head -1) rules evaluated (profile $profile)"
+echo "posture: $(grep -o '"total": *[0-9]*' "$work/report.json" | head -1 | grep -o '[0-9]*$') rules evaluated (profile $profile)"
 [[ -n $content ]] && echo "oscap content: $content, profile ${oscap_profile:-none}"
 echo
 echo "Where posture's time goes:"
