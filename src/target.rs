@@ -400,11 +400,15 @@ impl Target {
                 else {
                     return Ok(Vec::new());
                 };
+                // Like a shell, a wildcard does not match hidden names; a
+                // pattern that starts with a literal `.` does.
+                let hidden_ok = part.starts_with('.') || part.starts_with("{.");
                 for base in found {
                     let dir = if base.is_empty() { "/" } else { base.as_str() };
                     for entry in self.read_dir(dir)?.unwrap_or_default() {
-                        // Like a shell, a wildcard does not match hidden names.
-                        if !entry.name.starts_with('.') && matcher.is_match(&entry.name) {
+                        if (hidden_ok || !entry.name.starts_with('.'))
+                            && matcher.is_match(&entry.name)
+                        {
                             next.push(format!("{base}/{}", entry.name));
                         }
                     }
@@ -570,5 +574,25 @@ mod tests {
             t.glob("/etc/passwd").unwrap(),
             vec!["/etc/passwd".to_string()]
         );
+    }
+
+    #[test]
+    fn glob_matches_hidden_names_only_when_the_pattern_starts_with_a_dot() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home/a")).unwrap();
+        for f in [".bashrc", ".netrc", "notes"] {
+            std::fs::write(dir.path().join("home/a").join(f), "x").unwrap();
+        }
+        let t = Target::root(dir.path()).unwrap();
+        assert_eq!(t.glob("/home/a/*").unwrap(), ["/home/a/notes"]);
+        assert_eq!(
+            t.glob("/home/a/.*").unwrap(),
+            ["/home/a/.bashrc", "/home/a/.netrc"]
+        );
+        assert_eq!(
+            t.glob("/home/a/{.netrc,notes}").unwrap(),
+            ["/home/a/.netrc", "/home/a/notes"]
+        );
+        assert_eq!(t.glob("/home/*/.netrc").unwrap(), ["/home/a/.netrc"]);
     }
 }

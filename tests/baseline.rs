@@ -31,7 +31,10 @@ fn rule_probes(rule: &Rule) -> Vec<Probe> {
 fn baseline_is_benchmark_sized_and_referenced() {
     let p = baseline();
     let n = p.rules.len();
-    assert!(n >= 400, "the baseline has {n} rules; it promises at least 400");
+    assert!(
+        n >= 400,
+        "the baseline has {n} rules; it promises at least 400"
+    );
     for rule in &p.rules {
         assert!(!rule.profiles.is_empty(), "{} is in no profile", rule.id);
         assert!(
@@ -50,7 +53,10 @@ fn baseline_is_benchmark_sized_and_referenced() {
         .iter()
         .filter(|r| r.references.keys().any(|k| k.starts_with("cis-")))
         .count();
-    assert!(cis * 10 >= n * 8, "only {cis} of {n} rules cite a CIS benchmark");
+    assert!(
+        cis * 10 >= n * 8,
+        "only {cis} of {n} rules cite a CIS benchmark"
+    );
 }
 
 #[test]
@@ -63,12 +69,22 @@ fn profiles_nest_and_the_default_is_level1_server() {
     ] {
         for rule in &p.rules {
             if p.rule_in_profile(rule, lower) {
-                assert!(p.rule_in_profile(rule, upper), "{} in {lower} not {upper}", rule.id);
+                assert!(
+                    p.rule_in_profile(rule, upper),
+                    "{} in {lower} not {upper}",
+                    rule.id
+                );
             }
         }
         let (l, u) = (
-            p.rules.iter().filter(|r| p.rule_in_profile(r, lower)).count(),
-            p.rules.iter().filter(|r| p.rule_in_profile(r, upper)).count(),
+            p.rules
+                .iter()
+                .filter(|r| p.rule_in_profile(r, lower))
+                .count(),
+            p.rules
+                .iter()
+                .filter(|r| p.rule_in_profile(r, upper))
+                .count(),
         );
         assert!(u > l, "{upper} ({u}) adds nothing to {lower} ({l})");
     }

@@ -15,6 +15,7 @@ use posture::engine::{evaluate_rule, summarize, Outcome};
 use posture::facts::Facts;
 use posture::policy::yaml::{Node, NodeKind};
 use posture::target::Target;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 fn cases(node: Option<&Node>) -> Vec<&Node> {
@@ -85,13 +86,22 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
             problems.push(format!("{at}: fixtures for unknown rule {id}"));
         }
     }
-    let mut checked = 0;
+    let mut work = Vec::new();
     for (id, (node, at)) in &fixtures {
         let Some(rule) = rules.get(id.as_str()) else {
             continue;
         };
         for (want, key) in [(Outcome::Pass, "pass"), (Outcome::Fail, "fail")] {
             for case in cases(get(node, key)) {
+                work.push((id, at, *rule, want, key, case));
+            }
+        }
+    }
+    let checked = work.len();
+    // Cases are independent trees: check them on every core.
+    problems.extend(
+        work.par_iter()
+            .flat_map_iter(|(id, at, rule, want, key, case)| {
                 let tree = build_tree(Some(case));
                 let target = if is_live(case) {
                     Target::simulated_live(tree.path()).unwrap()
@@ -100,25 +110,26 @@ fn every_rule_passes_and_fails_on_its_fixtures() {
                 };
                 let facts = Facts::new(&target);
                 let result = evaluate_rule(rule, &facts);
-                checked += 1;
-                if result.outcome != want {
-                    problems.push(format!(
+                let mut found = Vec::new();
+                if result.outcome != *want {
+                    found.push(format!(
                         "{at}: {id} {key} case (line {}) gave {} instead of {}: {}{}",
                         case.line,
                         result.outcome.as_str(),
                         want.as_str(),
-                        result.reason.unwrap_or_default(),
+                        result.reason.clone().unwrap_or_default(),
                         summarize(&result.evidence)
                     ));
                 }
                 if matches!(result.outcome, Outcome::Pass | Outcome::Fail)
                     && result.evidence.is_empty()
                 {
-                    problems.push(format!("{at}: {id} {key} case gave no evidence"));
+                    found.push(format!("{at}: {id} {key} case gave no evidence"));
                 }
-            }
-        }
-    }
+                found
+            })
+            .collect::<Vec<_>>(),
+    );
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",
@@ -220,5 +231,7 @@ fn base_tree_passes_every_rule() {
         computed,
         "a fact was computed twice: {names:?}"
     );
-    assert!(names.contains(&"packages".to_string()));
+    if std::env::var_os("POSTURE_RULE_FILES").is_none() {
+        assert!(names.contains(&"packages".to_string()));
+    }
 }

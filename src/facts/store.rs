@@ -492,6 +492,7 @@ impl<'t> Facts<'t> {
                 "group_exists": gids.as_ref().map(|g| g.contains(&p.gid)),
                 "home_exists": home["exists"], "home_mode": home["mode"],
                 "home_uid": home["uid"], "home_gid": home["gid"],
+                "home_owned": home["uid"].as_u64().map(|uid| uid == u64::from(p.uid)),
             });
             if let Some(s) = shadow.and_then(|s| s.iter().find(|s| s.name == p.name)) {
                 if let (Value::Object(u), Ok(Value::Object(sh))) =

@@ -428,6 +428,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
             "home_mode",
             "home_uid",
             "home_gid",
+            "home_owned",
             "password_state",
             "hash_algorithm",
             "last_change",
@@ -1708,7 +1709,7 @@ mod tests {
                 "p.yaml:14:15: unknown severity `urgent`; expected info, low, medium, high or critical",
                 "p.yaml:18:7: unknown key `equls` in a `sysctl` check; did you mean `equals`?",
                 "p.yaml:23:7: a check has one probe; found package, sysctl: use `all` to combine them",
-                "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, login_shell, duplicate_uid, duplicate_name, group_exists, home_exists, home_mode, home_uid, home_gid, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
+                "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, login_shell, duplicate_uid, duplicate_name, group_exists, home_exists, home_mode, home_uid, home_gid, home_owned, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
             ]
         );
     }

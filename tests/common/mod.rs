@@ -133,30 +133,34 @@ pub fn manifest_dir() -> PathBuf {
 }
 
 /// The base tree: a hardened Debian-like system that passes every rule,
-/// described by the spec files of `tests/fixtures/base/`, applied in name order.
-pub fn base_specs() -> Vec<Node> {
-    let dir = manifest_dir().join("tests/fixtures/base");
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|path| {
-            parse_spec(
-                &fs::read_to_string(path).unwrap(),
-                &path.display().to_string(),
-            )
-        })
-        .collect()
+/// described by the spec files of `tests/fixtures/base/`, applied in name
+/// order. Parsed once per test process.
+pub fn base_specs() -> &'static [Node] {
+    static SPECS: std::sync::OnceLock<Vec<Node>> = std::sync::OnceLock::new();
+    SPECS.get_or_init(|| {
+        let dir = manifest_dir().join("tests/fixtures/base");
+        let mut files: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|path| {
+                parse_spec(
+                    &fs::read_to_string(path).unwrap(),
+                    &path.display().to_string(),
+                )
+            })
+            .collect()
+    })
 }
 
 /// A fresh tree in a temporary directory: the base, then `case` on top.
 pub fn build_tree(case: Option<&Node>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for spec in base_specs() {
-        apply(dir.path(), &spec);
+        apply(dir.path(), spec);
     }
     if let Some(case) = case {
         apply(dir.path(), case);
