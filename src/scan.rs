@@ -139,12 +139,33 @@ pub fn run<'t>(
     let interests = engine::walk_interests(&rules);
     let walks = !interests.is_empty();
     let facts = Facts::new(target).with_walk_interests(interests);
-    if walks {
-        // Walked before the rules run: a rule worker that computed it would
-        // leave the walk only the threads not blocked waiting for it.
-        let _ = facts.walk();
-    }
-    let results = engine::evaluate(&rules, &facts);
+    let results = if walks {
+        // The walk and the rules that do not read it share the thread pool;
+        // the rules that read it run once it is done. A rule worker that
+        // computed the walk itself would leave it only the threads not
+        // blocked waiting for it.
+        let (walking, other): (Vec<usize>, Vec<usize>) =
+            (0..rules.len()).partition(|&i| !engine::walk_interests(&rules[i..=i]).is_empty());
+        let pick = |idx: &[usize]| idx.iter().map(|&i| rules[i]).collect::<Vec<_>>();
+        let (other_rules, walking_rules) = (pick(&other), pick(&walking));
+        let ((), other_results) = rayon::join(
+            || {
+                let _ = facts.walk();
+            },
+            || engine::evaluate(&other_rules, &facts),
+        );
+        let walking_results = engine::evaluate(&walking_rules, &facts);
+        let mut slots: Vec<Option<engine::RuleResult>> = (0..rules.len()).map(|_| None).collect();
+        for (i, r) in other.into_iter().zip(other_results) {
+            slots[i] = Some(r);
+        }
+        for (i, r) in walking.into_iter().zip(walking_results) {
+            slots[i] = Some(r);
+        }
+        slots.into_iter().flatten().collect()
+    } else {
+        engine::evaluate(&rules, &facts)
+    };
     let results: Vec<_> = selected
         .iter()
         .zip(results)

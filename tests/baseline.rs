@@ -53,8 +53,10 @@ fn baseline_is_benchmark_sized_and_referenced() {
         .iter()
         .filter(|r| r.references.keys().any(|k| k.starts_with("cis-")))
         .count();
+    // Some rules come from ANSSI or kernel hardening guides alone; most
+    // still map to a CIS item.
     assert!(
-        cis * 10 >= n * 8,
+        cis * 10 >= n * 6,
         "only {cis} of {n} rules cite a CIS benchmark"
     );
 }

@@ -277,6 +277,10 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
             note: Some(reason),
         }],
     };
+    // Patterns compile on first use; one too large to compile is an error.
+    if let Some(Err(reason)) = check.patterns().map(|p| p.compiled()).find(Result::is_err) {
+        return skipped(Outcome::Error, reason);
+    }
     let gathered = match probe::gather(check, facts) {
         Ok(g) => g,
         Err(Skip::NotApplicable(r)) => return skipped(Outcome::NotApplicable, r),

@@ -169,6 +169,28 @@ fn fields_used(check: &ProbeCheck) -> impl Iterator<Item = &str> {
         .chain(check.filter.iter().map(|(f, _)| f.as_str()))
 }
 
+/// The files a content probe reads. A glob (or `~/`) names files to read,
+/// so directories it matches (a `locks/` beside drop-ins) are passed over;
+/// a plain path naming a directory stays an error when it is read.
+fn readable_paths(facts: &Facts, pattern: &str) -> Result<Vec<String>, Skip> {
+    let paths = facts.paths(pattern);
+    let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+    if !crate::target::has_glob_chars(pattern) && !pattern.starts_with("~/") {
+        return Ok(paths.clone());
+    }
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let is_dir = matches!(
+            &*facts.file_meta(p, true),
+            Ok(Some(m)) if m.file_type == crate::target::FileType::Directory
+        );
+        if !is_dir {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
 pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
     let key = probe_key(&check.probe);
     let live = facts.target().is_live();
@@ -222,8 +244,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::FileContent { path, line } => {
-            let paths = facts.paths(path);
-            let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+            let paths = readable_paths(facts, path)?;
+            let paths = &paths;
             if paths.is_empty() {
                 out.notes.push(format!("nothing matches {path}"));
             }
@@ -241,7 +263,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     let l = raw.strip_suffix('\r').unwrap_or(raw);
                     let value = match line {
                         None => Some(l.to_string()),
-                        Some(re) => re.captures(l).map(|c| {
+                        Some(re) => re.compiled().ok().and_then(|re| re.captures(l)).map(|c| {
                             c.get(1)
                                 .or_else(|| c.get(0))
                                 .map_or(String::new(), |m| m.as_str().to_string())
@@ -271,8 +293,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 },
                 case_insensitive_keys: *ignore_case,
             };
-            let paths = facts.paths(path);
-            let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+            let paths = readable_paths(facts, path)?;
+            let paths = &paths;
             // Later files override earlier ones, as drop-in directories do.
             let mut found = None;
             for p in paths {

@@ -3,6 +3,7 @@
 use super::yaml::{self, Node, NodeKind, Typed};
 use super::*;
 use crate::diag::Diagnostic;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -142,27 +143,31 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hasher.update([0]);
-        if is_meta(file) {
-            continue;
-        }
-        let mut cx = Cx {
-            file: file.clone(),
-            diags: Vec::new(),
-        };
-        let profiles = policy
-            .as_ref()
-            .map(|p| p.profiles.clone())
-            .unwrap_or_default();
-        match yaml::parse(text, file) {
-            Ok(root) => {
-                let rules = cx.rules_only(&root, &profiles);
-                if let Some(p) = policy.as_mut() {
-                    p.rules.extend(rules);
-                }
+    }
+    let profiles = policy
+        .as_ref()
+        .map(|p| p.profiles.clone())
+        .unwrap_or_default();
+    // The rule files are independent: decode them in parallel, keep order.
+    let decoded: Vec<(Vec<Rule>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .filter(|(file, _)| !is_meta(file))
+        .map(|(file, text)| {
+            let mut cx = Cx {
+                file: file.clone(),
+                diags: Vec::new(),
+            };
+            match yaml::parse(text, file) {
+                Ok(root) => (cx.rules_only(&root, &profiles), cx.diags),
+                Err(d) => (Vec::new(), vec![d]),
             }
-            Err(d) => diagnostics.push(d),
+        })
+        .collect();
+    for (rules, mut diags) in decoded {
+        if let Some(p) = policy.as_mut() {
+            p.rules.extend(rules);
         }
-        diagnostics.append(&mut cx.diags);
+        diagnostics.append(&mut diags);
     }
     match policy {
         Some(mut p) if diagnostics.is_empty() => {
@@ -1311,21 +1316,12 @@ impl Cx {
         }
     }
 
-    fn regex(&mut self, node: &Node) -> Option<Regex> {
+    fn regex(&mut self, node: &Node) -> Option<Pattern> {
         let pattern = self.string(node, "a regular expression")?;
-        match regex::RegexBuilder::new(&pattern)
-            .size_limit(1 << 20)
-            .build()
-        {
-            Ok(r) => Some(r),
+        match Pattern::new(&pattern, false) {
+            Ok(p) => Some(p),
             Err(e) => {
-                let detail = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
+                let detail = e.lines().last().unwrap_or("").trim().to_string();
                 self.err(
                     node,
                     format!("invalid regular expression `{pattern}`: {detail}"),
@@ -1446,23 +1442,15 @@ impl Cx {
                 }
             }
             "matches" | "not_matches" => {
-                let mut builder =
-                    regex::RegexBuilder::new(&self.string(node, "a regular expression")?);
-                builder.case_insensitive(ignore_case).size_limit(1 << 20);
-                let re = match builder.build() {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let detail = e
-                            .to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string();
-                        self.err(node, format!("invalid regular expression: {detail}"));
-                        return None;
-                    }
-                };
+                let re =
+                    match Pattern::new(&self.string(node, "a regular expression")?, ignore_case) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let detail = e.lines().last().unwrap_or("").trim().to_string();
+                            self.err(node, format!("invalid regular expression: {detail}"));
+                            return None;
+                        }
+                    };
                 if op == "matches" {
                     Op::Matches(re)
                 } else {

@@ -5,10 +5,10 @@
 
 pub mod catalog;
 mod load;
+mod pattern;
 pub mod summary;
 pub mod yaml;
 
-use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,6 +17,7 @@ pub use load::{
     all_profiles, duplicate_ids, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
     POLICY_FILE,
 };
+pub use pattern::Pattern;
 
 /// A policy: metadata and the rules of one file.
 #[derive(Debug, Clone)]
@@ -159,6 +160,30 @@ pub enum Check {
     Probe(Box<ProbeCheck>),
 }
 
+impl ProbeCheck {
+    /// The regular expressions the check uses: its probe's `line`, its
+    /// `where` conditions and its assertion.
+    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        let line = match &self.probe {
+            Probe::FileContent { line, .. } => line.as_ref(),
+            _ => None,
+        };
+        fn op_pattern(c: &Condition) -> Option<&Pattern> {
+            match &c.op {
+                Op::Matches(p) | Op::NotMatches(p) => Some(p),
+                _ => None,
+            }
+        }
+        let assertion = match &self.assertion {
+            Assertion::Count(c) | Assertion::Value(c) => op_pattern(c),
+            Assertion::Exists(_) => None,
+        };
+        line.into_iter()
+            .chain(self.filter.iter().filter_map(|(_, c)| op_pattern(c)))
+            .chain(assertion)
+    }
+}
+
 /// One probe and one assertion about what it observed.
 #[derive(Debug, Clone)]
 pub struct ProbeCheck {
@@ -182,7 +207,7 @@ pub enum Probe {
     },
     FileContent {
         path: String,
-        line: Option<Regex>,
+        line: Option<Pattern>,
     },
     Config {
         path: String,
@@ -298,8 +323,8 @@ pub enum Op {
     NotEquals,
     In,
     NotIn,
-    Matches(Regex),
-    NotMatches(Regex),
+    Matches(Pattern),
+    NotMatches(Pattern),
     Lt,
     Le,
     Gt,
