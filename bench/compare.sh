@@ -13,6 +13,8 @@
 #   bench/compare.sh
 #   RUNS=10 PEER_RUNS=3 bench/compare.sh
 #   OSCAP_CONTENT=/path/ssg-debian12-ds.xml OSCAP_PROFILE=anssi_bp28_high bench/compare.sh
+#   OSCAP_TAILORING=FILE ...                 # a tailoring file for oscap
+#                                            # (bench/oscap-content.sh makes one)
 #   SKIP_PEERS=1 bench/compare.sh             # posture and find only
 #
 # Needs root for a complete scan (and lynis/oscap want it too). Peers:
@@ -57,7 +59,8 @@ if [[ -z ${SKIP_PEERS:-} ]]; then
     fi
     if command -v oscap >/dev/null && [[ -n $content && -n $oscap_profile ]]; then
         order+=(oscap)
-        cmd[oscap]="oscap xccdf eval --profile $oscap_profile --results $work/oscap.xml $content"
+        tailoring=${OSCAP_TAILORING:+--tailoring-file $OSCAP_TAILORING}
+        cmd[oscap]="oscap xccdf eval $tailoring --profile $oscap_profile --results $work/oscap.xml $content"
     fi
 fi
 
@@ -92,7 +95,10 @@ for name in "${order[@]}"; do
 done
 echo
 echo "posture: $(grep -o '"total": *[0-9]*' "$work/report.json" | head -1 | grep -o '[0-9]*$') rules evaluated (profile $profile)"
-[[ -n $content ]] && echo "oscap content: $content, profile ${oscap_profile:-none}"
+if [[ -f $work/oscap.xml ]]; then
+    echo "oscap: $content, profile $oscap_profile:" \
+        "$(grep -o '<result>[a-z]*</result>' "$work/oscap.xml" | sort | uniq -c | tr -s ' \n' ' ')"
+fi
 echo
 echo "Where posture's time goes:"
 "$bin" scan --profile "$profile" --timings 2>&1 >/dev/null | head -30
