@@ -386,14 +386,17 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         }
         Probe::Package { name } => {
             let pkgs = fact_ref(facts.packages()).map_err(Skip::from)?;
-            let readable = pkgs.managers.iter().any(|m| m == "dpkg" || m == "apk");
+            // One database read is enough to answer; an unreadable one
+            // beside it (rare) is in the report's diagnostics.
+            let readable = pkgs.managers.iter().any(|m| !pkgs.unread.contains(m));
             if !readable {
                 return Err(Skip::Error(if pkgs.managers.is_empty() {
-                    "no package database found (dpkg, apk); cannot tell what is installed".into()
+                    "no package database found (dpkg, apk, rpm); cannot tell what is installed"
+                        .into()
                 } else {
                     format!(
-                        "the {} package database cannot be read yet",
-                        pkgs.managers.join(", ")
+                        "the {} package database cannot be read; cannot tell what is installed",
+                        pkgs.unread.join(", ")
                     )
                 }));
             }

@@ -13,6 +13,7 @@ pub mod net;
 pub mod os;
 pub mod packages;
 pub mod processes;
+pub mod rpm;
 pub mod services;
 mod source;
 pub mod sshd;

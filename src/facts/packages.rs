@@ -1,8 +1,9 @@
 //! Installed packages, from the package managers' own databases.
 //!
-//! dpkg and apk keep plain-text databases, parsed here. rpm keeps SQLite or
-//! Berkeley DB files, which are not read yet: the manager is still reported,
-//! with a diagnostic, so rules about rpm packages do not silently pass.
+//! dpkg and apk keep plain-text databases, parsed here. rpm's SQLite
+//! database is read by [`super::rpm`]; its older Berkeley DB form is not
+//! read: the manager is still reported, with a diagnostic, so rules about
+//! rpm packages do not silently pass.
 
 use crate::diag::Diagnostic;
 use crate::facts::{lines, Collected, FactResult, Source};
@@ -13,10 +14,13 @@ use std::cmp::Ordering;
 const DPKG_STATUS: &str = "/var/lib/dpkg/status";
 const APK_INSTALLED: &str = "/lib/apk/db/installed";
 const RPM_DATABASES: [&str; 3] = [
+    "/usr/lib/sysimage/rpm/rpmdb.sqlite",
     "/var/lib/rpm/rpmdb.sqlite",
     "/var/lib/rpm/Packages",
-    "/usr/lib/sysimage/rpm/rpmdb.sqlite",
 ];
+/// rpm databases larger than this are not read (a full RHEL server's is
+/// tens of MiB).
+const RPM_READ_LIMIT: u64 = 512 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Package {
@@ -34,6 +38,10 @@ pub struct Package {
 pub struct Packages {
     /// Package managers whose database exists in the target.
     pub managers: Vec<String>,
+    /// Those of `managers` whose database could not be read (an rpm
+    /// Berkeley DB, a corrupt file): their packages are missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
     /// Sorted by name, then architecture.
     pub packages: Vec<Package>,
 }
@@ -277,6 +285,7 @@ fn compare_fragment(a: &str, b: &str) -> Ordering {
 /// gets a diagnostic.
 pub fn collect(target: &Target) -> FactResult<Packages> {
     let mut managers = Vec::new();
+    let mut unread = Vec::new();
     let mut packages = Vec::new();
     let mut diags = Vec::new();
     let databases: [(&str, &str, Parser); 2] = [
@@ -298,14 +307,38 @@ pub fn collect(target: &Target) -> FactResult<Packages> {
         }
     }
     for path in RPM_DATABASES {
-        if target.metadata(path, true)?.is_some() {
-            managers.push("rpm".to_string());
+        if target.metadata(path, true)?.is_none() {
+            continue;
+        }
+        managers.push("rpm".to_string());
+        let problem = if !path.ends_with(".sqlite") {
+            Some("the Berkeley DB form of the rpm database is not read")
+        } else {
+            match target.read_bytes_capped(path, RPM_READ_LIMIT)? {
+                Some((_, true)) => Some("the rpm database is larger than the read limit"),
+                Some((bytes, false)) => match super::rpm::parse_sqlite(&bytes, path) {
+                    Ok((found, found_diags)) => {
+                        packages.extend(found);
+                        diags.extend(found_diags);
+                        None
+                    }
+                    Err(d) => {
+                        diags.push(d);
+                        unread.push("rpm".to_string());
+                        None
+                    }
+                },
+                None => Some("the rpm database disappeared while it was read"),
+            }
+        };
+        if let Some(problem) = problem {
             diags.push(Diagnostic::new(
                 path,
-                "the rpm database is not read yet; rpm packages are not listed",
+                format!("{problem}; rpm packages are not listed"),
             ));
-            break;
+            unread.push("rpm".to_string());
         }
+        break;
     }
     if managers.is_empty() {
         diags.push(Diagnostic::new(
@@ -316,7 +349,14 @@ pub fn collect(target: &Target) -> FactResult<Packages> {
     packages.sort_by(|a, b| {
         (&a.name, &a.arch, &a.version, &a.manager).cmp(&(&b.name, &b.arch, &b.version, &b.manager))
     });
-    Ok(Collected::new(Packages { managers, packages }, diags))
+    Ok(Collected::new(
+        Packages {
+            managers,
+            unread,
+            packages,
+        },
+        diags,
+    ))
 }
 
 type Parser = fn(&str, &str) -> (Vec<Package>, Vec<Diagnostic>);
@@ -631,6 +671,7 @@ A:x86_64
         packages.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
         Packages {
             managers: vec!["dpkg".into()],
+            unread: Vec::new(),
             packages,
         }
     }
@@ -695,22 +736,32 @@ A:x86_64
     }
 
     #[test]
-    fn collect_rpm_is_reported_not_read() {
+    fn collect_rpm_sqlite_and_berkeley_db() {
         let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "/usr/lib/sysimage/rpm/rpmdb.sqlite",
-            "SQLite format 3\0",
-        );
+        let bytes = crate::facts::rpm::tests::database(&[crate::facts::rpm::tests::package(
+            "openssh-server",
+            "8.7p1",
+            "38.el9",
+            None,
+        )]);
+        let path = dir.path().join("usr/lib/sysimage/rpm/rpmdb.sqlite");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
+        assert_eq!(got.value.managers, vec!["rpm"]);
+        assert_eq!(got.value.packages.len(), 1);
+        assert_eq!(got.value.packages[0].name, "openssh-server");
+        assert_eq!(got.value.packages[0].version, "8.7p1-38.el9");
+        assert_eq!(got.value.packages[0].manager, "rpm");
+        assert!(got.diagnostics.is_empty(), "{:?}", got.diagnostics);
+
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "/var/lib/rpm/Packages", "\0\0\0\0");
         let got = collect(&Target::root(dir.path()).unwrap()).unwrap();
         assert_eq!(got.value.managers, vec!["rpm"]);
         assert!(got.value.packages.is_empty());
-        assert_eq!(got.diagnostics.len(), 1);
-        assert_eq!(
-            got.diagnostics[0].file,
-            "/usr/lib/sysimage/rpm/rpmdb.sqlite"
-        );
-        assert!(got.diagnostics[0].message.contains("not read"));
+        assert!(got.diagnostics[0].message.contains("Berkeley DB"));
+        assert_eq!(got.value.unread, vec!["rpm"]);
     }
 
     #[test]
