@@ -15,8 +15,11 @@
 //!   /etc/ssh/sshd_config: "PermitRootLogin yes\n"          # added to a file of the base
 //! remove: [/etc/issue.net]
 //! live: true          # scan as a live host whose / is the tree (runtime facts from /proc)
+//! rpm: [bind, openssh-server-8.7p1-38.el9]   # an rpm database with these packages
 //! ```
 #![allow(dead_code)]
+
+mod rpm;
 
 use posture::policy::yaml::{self, Node, NodeKind};
 use std::fs;
@@ -115,6 +118,10 @@ pub fn apply(root: &Path, spec: &Node) {
         ensure_parent(&p);
         fs::write(&p, content).unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    if let Some(NodeKind::Seq(items)) = get(spec, "rpm").map(|n| &n.kind) {
+        let names: Vec<String> = items.iter().map(scalar).collect();
+        rpm::write_database(root, &names);
     }
     for (path, target) in entries(get(spec, "symlinks")) {
         let p = host(root, &path);
