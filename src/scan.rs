@@ -111,16 +111,15 @@ impl Selector {
 }
 
 /// The profile a report names: the chosen one, else the default the
-/// policies agree on (none when they name different ones or none at all).
+/// policies' rules were selected by (none when that differs by policy or
+/// no default applied).
 fn effective_profile(selector: &Selector, policies: &[Policy]) -> Option<String> {
     if selector.profile.is_some() {
         return selector.profile.clone();
     }
-    let defaults: std::collections::BTreeSet<_> = policies
-        .iter()
-        .map(|p| p.default_profile.as_deref())
-        .collect();
-    match defaults.into_iter().collect::<Vec<_>>()[..] {
+    let applied: std::collections::BTreeSet<_> =
+        policies.iter().map(|p| selector.profile_for(p)).collect();
+    match applied.into_iter().collect::<Vec<_>>()[..] {
         [Some(p)] => Some(p.to_string()),
         _ => None,
     }
@@ -155,14 +154,13 @@ pub fn run<'t>(
             || engine::evaluate(&other_rules, &facts),
         );
         let walking_results = engine::evaluate(&walking_rules, &facts);
-        let mut slots: Vec<Option<engine::RuleResult>> = (0..rules.len()).map(|_| None).collect();
-        for (i, r) in other.into_iter().zip(other_results) {
-            slots[i] = Some(r);
-        }
-        for (i, r) in walking.into_iter().zip(walking_results) {
-            slots[i] = Some(r);
-        }
-        slots.into_iter().flatten().collect()
+        let mut indexed: Vec<_> = other
+            .into_iter()
+            .zip(other_results)
+            .chain(walking.into_iter().zip(walking_results))
+            .collect();
+        indexed.sort_by_key(|(i, _)| *i);
+        indexed.into_iter().map(|(_, r)| r).collect()
     } else {
         engine::evaluate(&rules, &facts)
     };

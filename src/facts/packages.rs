@@ -311,32 +311,30 @@ pub fn collect(target: &Target) -> FactResult<Packages> {
             continue;
         }
         managers.push("rpm".to_string());
-        let problem = if !path.ends_with(".sqlite") {
-            Some("the Berkeley DB form of the rpm database is not read")
+        let unreadable = |why: &str| {
+            Err(Diagnostic::new(
+                path,
+                format!("{why}; rpm packages are not listed"),
+            ))
+        };
+        let read = if !path.ends_with(".sqlite") {
+            unreadable("the Berkeley DB form of the rpm database is not read")
         } else {
             match target.read_bytes_capped(path, RPM_READ_LIMIT)? {
-                Some((_, true)) => Some("the rpm database is larger than the read limit"),
-                Some((bytes, false)) => match super::rpm::parse_sqlite(&bytes, path) {
-                    Ok((found, found_diags)) => {
-                        packages.extend(found);
-                        diags.extend(found_diags);
-                        None
-                    }
-                    Err(d) => {
-                        diags.push(d);
-                        unread.push("rpm".to_string());
-                        None
-                    }
-                },
-                None => Some("the rpm database disappeared while it was read"),
+                Some((bytes, false)) => super::rpm::parse_sqlite(&bytes, path),
+                Some((_, true)) => unreadable("the rpm database is larger than the read limit"),
+                None => unreadable("the rpm database disappeared while it was read"),
             }
         };
-        if let Some(problem) = problem {
-            diags.push(Diagnostic::new(
-                path,
-                format!("{problem}; rpm packages are not listed"),
-            ));
-            unread.push("rpm".to_string());
+        match read {
+            Ok((found, found_diags)) => {
+                packages.extend(found);
+                diags.extend(found_diags);
+            }
+            Err(d) => {
+                diags.push(d);
+                unread.push("rpm".to_string());
+            }
         }
         break;
     }

@@ -471,6 +471,11 @@ impl<'t> Facts<'t> {
         let gids: Option<Vec<u32>> = fact_ref(self.group())
             .ok()
             .map(|g| g.iter().map(|g| g.gid).collect());
+        let (mut uids, mut names) = (HashMap::new(), HashMap::new());
+        for p in passwd {
+            *uids.entry(p.uid).or_insert(0usize) += 1;
+            *names.entry(p.name.as_str()).or_insert(0usize) += 1;
+        }
         let mut out = Vec::new();
         for p in passwd {
             let home = match &*self.file_meta(&p.home, true) {
@@ -487,8 +492,8 @@ impl<'t> Facts<'t> {
                 "name": p.name, "uid": p.uid, "gid": p.gid, "gecos": p.gecos,
                 "home": p.home, "shell": p.shell, "line": p.line,
                 "login_shell": p.has_login_shell(),
-                "duplicate_uid": passwd.iter().filter(|q| q.uid == p.uid).count() > 1,
-                "duplicate_name": passwd.iter().filter(|q| q.name == p.name).count() > 1,
+                "duplicate_uid": uids[&p.uid] > 1,
+                "duplicate_name": names[p.name.as_str()] > 1,
                 "group_exists": gids.as_ref().map(|g| g.contains(&p.gid)),
                 "home_exists": home["exists"], "home_mode": home["mode"],
                 "home_uid": home["uid"], "home_gid": home["gid"],
@@ -523,12 +528,17 @@ impl<'t> Facts<'t> {
             Ok(c) => c.value.as_ref(),
             Err(_) => None,
         };
+        let (mut gids, mut names) = (HashMap::new(), HashMap::new());
+        for g in groups {
+            *gids.entry(g.gid).or_insert(0usize) += 1;
+            *names.entry(g.name.as_str()).or_insert(0usize) += 1;
+        }
         let mut out = Vec::new();
         for g in groups {
             let mut group = json!({
                 "name": g.name, "gid": g.gid, "members": g.members, "line": g.line,
-                "duplicate_gid": groups.iter().filter(|h| h.gid == g.gid).count() > 1,
-                "duplicate_name": groups.iter().filter(|h| h.name == g.name).count() > 1,
+                "duplicate_gid": gids[&g.gid] > 1,
+                "duplicate_name": names[g.name.as_str()] > 1,
             });
             if let Some(s) = gshadow.and_then(|s| s.iter().find(|s| s.name == g.name)) {
                 group["password_state"] =

@@ -708,7 +708,7 @@ impl Cx {
                             declared(&out)
                         ),
                     );
-                } else if reaches(&out, parent, &name) {
+                } else if closure(&out, parent).contains(name.as_str()) {
                     self.err(
                         &node,
                         format!("profile `{name}` extends `{parent}`, which extends `{name}`: profiles cannot extend in a cycle"),
@@ -1598,23 +1598,6 @@ fn declared(profiles: &BTreeMap<String, Profile>) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
-}
-
-/// Whether profile `from` extends `to`, directly or not (or is `to`).
-fn reaches(profiles: &BTreeMap<String, Profile>, from: &str, to: &str) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![from];
-    while let Some(p) = todo.pop() {
-        if p == to {
-            return true;
-        }
-        if seen.insert(p) {
-            if let Some(decl) = profiles.get(p) {
-                todo.extend(decl.extends.iter().map(String::as_str));
-            }
-        }
-    }
-    false
 }
 
 /// Every profile named in `policies`.

@@ -49,19 +49,24 @@ pub struct Profile {
 /// The profile name that selects every rule, whatever the policies declare.
 pub const ALL_PROFILES: &str = "all";
 
+/// `name` and every declared profile it extends, directly or not.
+fn closure<'a>(profiles: &'a BTreeMap<String, Profile>, name: &str) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![name.to_string()];
+    while let Some(p) = todo.pop() {
+        if let Some((key, decl)) = profiles.get_key_value(&p) {
+            if seen.insert(key.as_str()) {
+                todo.extend(decl.extends.iter().cloned());
+            }
+        }
+    }
+    seen
+}
+
 impl Policy {
     /// `name` and every profile it extends, directly or not.
     pub fn profile_closure(&self, name: &str) -> BTreeSet<&str> {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![name];
-        while let Some(p) = todo.pop() {
-            if let Some((key, decl)) = self.profiles.get_key_value(p) {
-                if seen.insert(key.as_str()) {
-                    todo.extend(decl.extends.iter().map(String::as_str));
-                }
-            }
-        }
-        seen
+        closure(&self.profiles, name)
     }
 
     /// Whether `rule` is in profile `name` (directly or through `extends`).
