@@ -217,7 +217,11 @@ fn default_profile_extends_and_all() {
     // A rule named on its own runs even outside the default profile.
     let (got, profile) = ids(&["--rule", "no-telnet"]);
     assert_eq!(got, ["no-telnet"]);
-    assert_eq!(profile, serde_json::Value::Null, "no profile selected these rules");
+    assert_eq!(
+        profile,
+        serde_json::Value::Null,
+        "no profile selected these rules"
+    );
     // Listing shows the whole catalogue; the summary counts extended profiles.
     let out = posture()
         .args(["rules", "list", "--summary", "--policy"])
