@@ -3,11 +3,14 @@
 //! One type serves policy files, configuration files read from a target, and
 //! reports, so every message the user sees has the same `file:line:column` shape.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A problem in an input file. `line` and `column` are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub struct Diagnostic {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,8 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use posture::policy::{self, Policy};
-use posture::report::{self, Report};
+use posture::policy::{self, Policy, Severity};
+use posture::report::gate::Gate;
+use posture::report::table::{Style, Verbosity};
+use posture::report::{self, Format, Report};
 use posture::scan::{self, Selector};
 use posture::target::Target;
 use std::io::{IsTerminal, Write};
@@ -12,9 +14,25 @@ use std::process::ExitCode;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the scan ran and no rule failed
-  1  the scan ran and at least one rule failed
-  2  usage error or bad input (arguments, policy files, unreadable root)";
+  0  the report passes: no rule failed (or none at or above --fail-on, and
+     the score is at least --min-score)
+  1  the report fails: a rule failed (at or above --fail-on), or the score
+     is below --min-score
+  2  usage error or bad input (arguments, policy, waivers or report files,
+     unreadable root)
+
+Examples:
+  posture scan                                  # this host, built-in policy
+  posture scan --format json -o report.json     # save the canonical report
+  posture scan --fail-on high --min-score 80    # CI gate
+  posture scan --waivers waivers.yaml --format sarif -o posture.sarif
+  posture report report.json --format html -o report.html";
+
+const DIFF_EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing regressed
+  1  a rule that did not fail before fails now
+  2  usage error or bad input";
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +53,14 @@ enum Command {
     Scan(ScanArgs),
     /// Print the facts collected from this host (or a root filesystem) as JSON.
     Inventory(InventoryArgs),
+    /// Render a saved JSON report in another format, optionally with
+    /// (other) waivers and a CI gate, without scanning again.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+    /// Compare two JSON reports of the same target: new failures, fixed,
+    /// still failing, rules added and removed, and the score change.
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(DiffArgs),
     /// List, show and validate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -75,24 +101,101 @@ struct ScanArgs {
     /// Do not evaluate this rule; repeat for several.
     #[arg(long = "skip-rule", value_name = "ID")]
     skip_rules: Vec<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Write the report to FILE (atomically) instead of standard output; the
-    /// terminal summary is still printed.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Label the target with TAG (`prod`, `dmz`, ...); repeat for several.
+    /// Tags are recorded in the report and matched by waiver scopes.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Print how long each fact took to collect, on standard error.
     #[arg(long)]
     timings: bool,
 }
 
+#[derive(Args)]
+struct ReportArgs {
+    /// A report written by `posture scan --format json`.
+    #[arg(value_name = "REPORT.json")]
+    report: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How a report is written, waived and gated: shared by `scan` and `report`.
+#[derive(Args)]
+struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of standard output; the
+    /// terminal summary is still printed unless --quiet.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Apply the waivers in FILE (see docs/waivers.md): failures they cover
+    /// become `waived` and do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Fail (exit 1) only when a rule at or above this severity failed;
+    /// `none` never fails on rule failures.
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_fail_on)]
+    fail_on: FailOn,
+    /// Fail (exit 1) when the score is below N (0-100).
+    #[arg(long, value_name = "N", value_parser = parse_score)]
+    min_score: Option<f64>,
+    /// Terminal summary: only the verdict line.
+    #[arg(long, short, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Terminal summary: also every rule that passed, was not applicable
+    /// or waived, and the evidence of failures.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy)]
+struct FailOn(Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "none" {
+        return Ok(FailOn(None));
+    }
+    Severity::ALL
+        .iter()
+        .find(|sev| sev.as_str() == s)
+        .map(|sev| FailOn(Some(*sev)))
+        .ok_or_else(|| "expected one of: info, low, medium, high, critical, none".to_string())
+}
+
+fn parse_score(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if (0.0..=100.0).contains(&n) => Ok(n),
+        _ => Err("expected a number from 0 to 100".into()),
+    }
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier JSON report.
+    #[arg(value_name = "OLD.json")]
+    old: PathBuf,
+    /// The later JSON report.
+    #[arg(value_name = "NEW.json")]
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    format: DiffFormat,
+    /// Write the comparison to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+enum DiffFormat {
     /// A summary for the terminal.
     Table,
-    /// The full report, as versioned JSON.
+    /// Versioned JSON (schema/diff.schema.json).
     Json,
+    /// Markdown, for pull-request comments and CI job summaries.
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -159,6 +262,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan_cmd(args),
+        Command::Report(args) => report_cmd(args),
+        Command::Diff(args) => diff_cmd(args),
         Command::Inventory(args) => inventory_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd),
     }
@@ -212,7 +317,14 @@ fn table_width() -> Option<u16> {
     }
 }
 
+/// Colours only on a terminal, and never when `NO_COLOR` is set
+/// (<https://no-color.org>).
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn scan_cmd(args: ScanArgs) -> Result<u8> {
+    let waivers = load_waivers(&args.output)?;
     let target = open_target(&args.target)?;
     let policies = load_policies(&args.policies)?;
     let selector = Selector {
@@ -220,30 +332,111 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
         rules: args.rules.clone(),
         skip_rules: args.skip_rules.clone(),
     };
-    let (report, facts) = scan::run(&target, &policies, &selector)?;
+    let (mut report, facts) = scan::run(&target, &policies, &selector)?;
+    report.target.tags = args.tags.clone();
     if args.timings {
         print_timings(&report, &facts.timings());
     }
-    let rendered = render(&report, args.format);
+    finish(report, waivers.as_ref(), &args.output)
+}
+
+fn report_cmd(args: ReportArgs) -> Result<u8> {
+    let waivers = load_waivers(&args.output)?;
+    let report = read_report(&args.report)?;
+    finish(report, waivers.as_ref(), &args.output)
+}
+
+fn read_report(path: &Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read report {}", path.display()))?;
+    Report::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn load_waivers(args: &OutputArgs) -> Result<Option<posture::waiver::Waivers>> {
+    match &args.waivers {
+        None => Ok(None),
+        Some(path) => posture::waiver::load_file(path)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("invalid waivers file:\n{e}")),
+    }
+}
+
+/// Applies waivers, writes the report, and returns the gate's exit code.
+fn finish(
+    mut report: Report,
+    waivers: Option<&posture::waiver::Waivers>,
+    args: &OutputArgs,
+) -> Result<u8> {
+    if let Some(w) = waivers {
+        posture::waiver::apply(&mut report, w);
+        for w in report.waiver_warnings() {
+            eprintln!(
+                "posture: warning: waiver at {} ({}) is {}",
+                w.location,
+                w.rule,
+                match w.status {
+                    report::WaiverState::Expired => format!(
+                        "expired (since {}); the failures it named count again",
+                        w.expires.as_deref().unwrap_or("?")
+                    ),
+                    _ => "matching no rule evaluated in this scan".to_string(),
+                }
+            );
+        }
+    }
+    let gate = Gate {
+        fail_on: args.fail_on.0,
+        min_score: args.min_score,
+    };
+    let verdict = gate.check(&report);
+    let style = Style {
+        width: table_width(),
+        color: use_color(),
+        verbosity: if args.quiet {
+            Verbosity::Quiet
+        } else if args.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+        gate: Some(verdict.clone()),
+    };
+    let rendered = match args.format {
+        Format::Table => report::table::render(&report, &style),
+        other => other.render(&report),
+    };
     match &args.output {
         Some(path) => {
             report::write_atomic(path, rendered.as_bytes())
                 .with_context(|| format!("cannot write report to {}", path.display()))?;
-            if args.format != Format::Table {
-                print(&report::table::render(&report, table_width()))?;
+            if args.format != Format::Table && !args.quiet {
+                print(&report::table::render(&report, &style))?;
             }
             eprintln!("report written to {}", path.display());
         }
         None => print(&rendered)?,
     }
-    Ok(scan::exit_code(&report) as u8)
+    if args.format != Format::Table && !verdict.is_empty() {
+        eprintln!("posture: failed: {}", verdict.join("; "));
+    }
+    Ok(u8::from(!verdict.is_empty()))
 }
 
-fn render(report: &Report, format: Format) -> String {
-    match format {
-        Format::Table => report::table::render(report, table_width()),
-        Format::Json => report::json::render(report),
+fn diff_cmd(args: DiffArgs) -> Result<u8> {
+    let old = read_report(&args.old)?;
+    let new = read_report(&args.new)?;
+    let diff = posture::diff::Diff::new(&old, &new);
+    let text = match args.format {
+        DiffFormat::Table => diff.to_text(),
+        DiffFormat::Json => diff.to_json(),
+        DiffFormat::Markdown => diff.to_markdown(),
+    };
+    match &args.output {
+        Some(path) => report::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write comparison to {}", path.display()))?,
+        None => print(&text)?,
     }
+    Ok(u8::from(diff.regressed()))
 }
 
 fn print_timings(report: &Report, facts: &[(String, std::time::Duration)]) {

@@ -1,6 +1,6 @@
 //! A scan from start to end: select rules, evaluate them, build the report.
 
-use crate::engine::{self, Outcome};
+use crate::engine;
 use crate::facts::{fact_ref, Facts};
 use crate::policy::{self, LoadError, Policy, Rule, ALL_PROFILES};
 use crate::report::{self, OsSummary, PolicyInfo, Report, Scan, Selection, TargetInfo, Tool};
@@ -204,6 +204,7 @@ pub fn run<'t>(
         summary,
         results,
         diagnostics: facts.diagnostics(),
+        waivers: Vec::new(),
     };
     Ok((report, facts))
 }
@@ -219,6 +220,7 @@ fn target_info(facts: &Facts) -> TargetInfo {
         },
         root: (target.kind() == TargetKind::Root).then(|| target.root_dir().display().to_string()),
         hostname: system.and_then(|s| s.hostname.clone()),
+        tags: Vec::new(),
         os: OsSummary {
             id: os.map_or_else(|| "unknown".into(), |o| o.id.clone()),
             family: os.map_or_else(|| "unknown".into(), |o| o.family.clone()),
@@ -283,11 +285,6 @@ pub fn rfc3339(t: SystemTime) -> String {
         rem % 60,
         d.subsec_millis()
     )
-}
-
-/// The exit code of a scan: 1 when a rule failed.
-pub fn exit_code(report: &Report) -> i32 {
-    i32::from(report.count(Outcome::Fail) > 0)
 }
 
 #[cfg(test)]

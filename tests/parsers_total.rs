@@ -164,7 +164,7 @@ fn all_parsers(text: &str) {
         let _ = net::parse_proc_net(text, f, proto);
     }
     let _ = processes::parse_status_uid(text);
-    let _ = posture::policy::yaml::parse(text, f);
+    let _ = posture::yaml::parse(text, f);
     let _ = posture::policy::load_str(text, f);
 }
 

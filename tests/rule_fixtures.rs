@@ -13,8 +13,8 @@ mod common;
 use common::*;
 use posture::engine::{evaluate_rule, summarize, Outcome};
 use posture::facts::Facts;
-use posture::policy::yaml::{Node, NodeKind};
 use posture::target::Target;
+use posture::yaml::{Node, NodeKind};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 

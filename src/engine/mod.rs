@@ -16,24 +16,36 @@ use crate::facts::{Facts, Source};
 use crate::policy::{Assertion, Check, IfMissing, ProbeCheck, Quantifier, Rule};
 use probe::{Gathered, Item, Skip};
 use rayon::prelude::*;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The host meets the rule.
     Pass,
+    /// The host does not meet the rule.
     Fail,
+    /// The rule's `applies_if` did not hold: the component it checks is absent.
     NotApplicable,
+    /// The rule could not be checked (unreadable or malformed data); see `reason`.
     Error,
+    /// The rule failed, and a waiver in force accepts that; see `waiver`.
+    /// The engine never gives it: waivers are applied to the report.
+    Waived,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
+    /// Every outcome, in the order reports list them.
+    pub const ALL: [Outcome; 5] = [
         Outcome::Fail,
         Outcome::Error,
+        Outcome::Waived,
         Outcome::Pass,
         Outcome::NotApplicable,
     ];
@@ -44,6 +56,7 @@ impl Outcome {
             Outcome::Fail => "fail",
             Outcome::NotApplicable => "not_applicable",
             Outcome::Error => "error",
+            Outcome::Waived => "waived",
         }
     }
 }
@@ -52,7 +65,7 @@ impl Outcome {
 const MAX_OBSERVED: usize = 20;
 
 /// What one probe check saw and concluded: the auditor's view of a check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// What was looked at, e.g. `sshd permitrootlogin` or `file /etc/shadow: mode`.
     pub subject: String,
@@ -68,7 +81,7 @@ pub struct Evidence {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Observation {
     pub value: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,7 +143,8 @@ pub fn evaluate_rule(rule: &Rule, facts: &Facts) -> RuleResult {
         Some(cond) => {
             let v = eval(cond, facts);
             match v.outcome {
-                Outcome::Pass => eval(&rule.check, facts),
+                // A condition is never waived; waivers apply to reports.
+                Outcome::Pass | Outcome::Waived => eval(&rule.check, facts),
                 Outcome::Fail => Verdict {
                     outcome: Outcome::NotApplicable,
                     reason: Some(format!("applies_if not met: {}", summarize(&v.evidence))),

@@ -1,9 +1,12 @@
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where an observed value came from: a file in the target and, when the value
 /// sits on one line, that line (1-based). Shown to auditors as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub struct Source {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -32,7 +32,7 @@ pub fn markdown(rules: &[(&Policy, &Rule)]) -> String {
             .entry(&p.id)
             .or_insert_with(|| (p, BTreeMap::new()))
             .1
-            .entry(area(&r.location))
+            .entry(r.area())
             .or_default()
             .push(r);
     }
@@ -98,16 +98,6 @@ pub fn markdown(rules: &[(&Policy, &Rule)]) -> String {
         }
     }
     out
-}
-
-/// The area of a rule: its file's name without `.yaml` (`ssh` for
-/// `builtin:rules/linux-baseline/ssh.yaml:12`).
-fn area(location: &str) -> &str {
-    let file = location.rsplit_once(':').map_or(location, |(f, _)| f);
-    let name = file.rsplit('/').next().unwrap_or(file);
-    name.strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"))
-        .unwrap_or(name)
 }
 
 /// Text fit for one table cell.

@@ -1,8 +1,8 @@
 //! Decoding policy files from the YAML tree, collecting every problem.
 
-use super::yaml::{self, Node, NodeKind, Typed};
 use super::*;
 use crate::diag::Diagnostic;
+use crate::yaml::{self, Node, NodeKind, Typed};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};

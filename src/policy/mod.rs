@@ -7,9 +7,9 @@ pub mod catalog;
 mod load;
 mod pattern;
 pub mod summary;
-pub mod yaml;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -104,7 +104,22 @@ pub struct Rule {
     pub location: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+impl Rule {
+    /// The area of the policy the rule belongs to: its file's name without
+    /// `.yaml` (`ssh` for `builtin:rules/linux-baseline/ssh.yaml:12`).
+    pub fn area(&self) -> &str {
+        let location = self.location.as_str();
+        let file = location.rsplit_once(':').map_or(location, |(f, _)| f);
+        let name = file.rsplit('/').next().unwrap_or(file);
+        name.strip_suffix(".yaml")
+            .or_else(|| name.strip_suffix(".yml"))
+            .unwrap_or(name)
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,

@@ -1,22 +1,61 @@
 //! The report: one serde model every renderer reads.
 //!
-//! `schema_version` follows semantic versioning: a field added is a minor
-//! change, a field removed or changed in meaning is a major one. Fields are
-//! documented in `docs/report-format.md`.
+//! `schema_version` follows semantic versioning: a field or value added is
+//! a minor change, a field removed or changed in meaning is a major one.
+//! `schema/report.schema.json` is generated from these types (a test keeps
+//! it current), so the doc comments here are the field documentation.
 
+pub mod csv;
+pub mod gate;
 pub mod json;
+pub mod markdown;
 pub mod table;
 
 use crate::diag::Diagnostic;
 use crate::engine::{Evidence, Outcome, RuleResult};
 use crate::policy::{Policy, Rule, Severity};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: &str = "1.0.0";
+/// 1.1.0 added the `waived` outcome, `waiver` and `section` on results,
+/// `target.tags` and the `waivers` list.
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
-#[derive(Debug, Clone, Serialize)]
+/// The major schema version this build reads.
+pub const SCHEMA_MAJOR: u64 = 1;
+
+/// The formats a report can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A summary for the terminal.
+    Table,
+    /// The full report, as versioned JSON (schema/report.schema.json).
+    Json,
+    /// A compact summary for CI job summaries and pull-request comments.
+    Markdown,
+    /// One row per result.
+    Csv,
+}
+
+impl Format {
+    /// The report in this format; `Table` with the default style (no
+    /// colour, 120 columns).
+    pub fn render(self, report: &Report) -> String {
+        match self {
+            Format::Table => table::render(report, &table::Style::default()),
+            Format::Json => json::render(report),
+            Format::Markdown => markdown::render(report),
+            Format::Csv => csv::render(report),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// A posture scan report.
 pub struct Report {
+    /// The version of this format: `MAJOR.MINOR.PATCH`. Readers accept any
+    /// report of the major version they know.
     pub schema_version: String,
     pub tool: Tool,
     pub scan: Scan,
@@ -27,37 +66,53 @@ pub struct Report {
     pub results: Vec<RuleReport>,
     /// Problems met reading the target's files (malformed lines, truncation).
     pub diagnostics: Vec<Diagnostic>,
+    /// Every waiver read with `--waivers`, and what became of it.
+    #[serde(default)]
+    pub waivers: Vec<WaiverStatus>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// The program that wrote the report.
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// When the scan ran.
 pub struct Scan {
+    /// A random UUID, unique to this scan.
     pub id: String,
     /// RFC 3339, UTC.
     pub started_at: String,
+    /// RFC 3339, UTC.
     pub finished_at: String,
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// What was scanned.
 pub struct TargetInfo {
-    /// `live` or `root`.
+    /// `live` (the host posture ran on) or `root` (a root filesystem).
     pub kind: String,
     /// For a root filesystem: the directory scanned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
+    /// The target's host name, when known.
     pub hostname: Option<String>,
+    /// Labels given with `--tag` (`prod`, `dmz`, ...): waiver scopes match
+    /// them, and fleet reports group by them.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub os: OsSummary,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// The target's operating system, from `os-release` and the kernel.
 pub struct OsSummary {
+    /// `os-release` `ID` (`debian`, `rhel`, ...), or `unknown`.
     pub id: String,
+    /// `debian`, `rhel`, `suse`, `alpine`, ... or `unknown`.
     pub family: String,
     pub version_id: Option<String>,
     pub pretty_name: Option<String>,
@@ -65,62 +120,154 @@ pub struct OsSummary {
     pub arch: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// A policy the scan loaded.
 pub struct PolicyInfo {
     pub id: String,
     pub title: String,
     pub version: String,
+    /// Where it was loaded from (`builtin:rules/...` for the built-in one).
     pub file: String,
+    /// SHA-256 of the policy's files, to tell two versions apart.
     pub digest: String,
+    /// How many rules it has (selected or not).
     pub rules: usize,
 }
 
 /// Which rules of the policies were evaluated.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Selection {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The profile the rules were selected by (`all` for every rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Rules named with `--rule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Rules named with `--skip-rule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// Counts over `results`.
 pub struct Summary {
+    /// How many rules were evaluated.
     pub total: usize,
     /// Results per outcome; every outcome is present.
     pub by_outcome: BTreeMap<Outcome, usize>,
     /// Results per severity and outcome; every severity and outcome is present.
     pub by_severity: BTreeMap<Severity, BTreeMap<Outcome, usize>>,
-    /// 0–100: the severity-weighted share of judged rules that passed.
-    /// See [`score`].
+    /// 0–100: the severity-weighted share of judged rules that passed
+    /// (weights critical 10, high 6, medium 3, low 1, info 0). Errors count
+    /// as not passed; not-applicable and waived rules do not count.
     pub score: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// One evaluated rule.
 pub struct RuleReport {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    /// The id of the policy that holds the rule.
     pub policy: String,
+    /// The area of the policy the rule belongs to (`ssh`, `pam`, ...): the
+    /// name of the rule file that defines it.
+    #[serde(default)]
+    pub section: String,
     pub description: String,
     pub rationale: String,
+    /// How to bring the host into line.
     pub remediation: String,
+    /// Framework (`cis-debian12`, `nist-800-53`, ...) → its control ids.
     pub references: BTreeMap<String, Vec<String>>,
+    /// Every profile that holds the rule.
     pub profiles: Vec<String>,
     pub outcome: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the rule is `not_applicable` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What each check looked at and found; kept when the rule is waived.
     pub evidence: Vec<Evidence>,
+    /// The waiver that covers this failure: in force when `outcome` is
+    /// `waived`; `expired` (and the rule still `fail`) when its date passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
     pub duration_us: u64,
+}
+
+/// The waiver that matched a rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WaiverRef {
+    /// Where the waiver is defined: `file:line`.
+    pub location: String,
+    pub justification: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`, the last day the waiver is in force; absent for a
+    /// waiver that never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The expiry date has passed: the waiver no longer applies.
+    pub expired: bool,
+}
+
+/// A waiver from the waivers file and what it did in this scan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WaiverStatus {
+    /// The rule id or glob it names.
+    pub rule: String,
+    /// Where the waiver is defined: `file:line`.
+    pub location: String,
+    pub justification: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`; absent for a waiver that never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    pub status: WaiverState,
+    /// The evaluated rules it matched (none when out of scope).
+    pub rules: Vec<String>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverState {
+    /// It waived at least one failed rule.
+    Applied,
+    /// It matched rules, none of which failed.
+    NotNeeded,
+    /// Its expiry date has passed; failures it matched stay failures.
+    Expired,
+    /// The target's host name and tags are outside its scope.
+    OutOfScope,
+    /// It matches no rule evaluated in this scan.
+    Unmatched,
+}
+
+impl WaiverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Applied => "applied",
+            WaiverState::NotNeeded => "not_needed",
+            WaiverState::Expired => "expired",
+            WaiverState::OutOfScope => "out_of_scope",
+            WaiverState::Unmatched => "unmatched",
+        }
+    }
+
+    /// Whether the waivers file needs attention for this waiver.
+    pub fn is_warning(self) -> bool {
+        matches!(self, WaiverState::Expired | WaiverState::Unmatched)
+    }
 }
 
 /// The score: 100 × Σ weight(passed) / Σ weight(passed, failed, errored),
 /// rounded to one decimal, with weights critical 10, high 6, medium 3, low 1,
 /// info 0. Not-applicable rules do not count; an error counts as not passed,
-/// because a check that could not be made gives no assurance. 100 when no
-/// weighted rule was judged.
+/// because a check that could not be made gives no assurance. A waived rule
+/// does not count either: it is an accepted risk, shown beside the score,
+/// not a pass. 100 when no weighted rule was judged.
 pub fn score<'a>(results: impl Iterator<Item = (Severity, Outcome)> + 'a) -> f64 {
     let (mut passed, mut judged) = (0u64, 0u64);
     for (sev, outcome) in results {
@@ -131,7 +278,7 @@ pub fn score<'a>(results: impl Iterator<Item = (Severity, Outcome)> + 'a) -> f64
                 judged += w;
             }
             Outcome::Fail | Outcome::Error => judged += w,
-            Outcome::NotApplicable => {}
+            Outcome::NotApplicable | Outcome::Waived => {}
         }
     }
     if judged == 0 {
@@ -168,6 +315,7 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
         title: rule.title.clone(),
         severity: rule.severity,
         policy: policy.id.clone(),
+        section: rule.area().to_string(),
         description: rule.description.clone(),
         rationale: rule.rationale.clone(),
         remediation: rule.remediation.clone(),
@@ -180,6 +328,7 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
         outcome: result.outcome,
         reason: result.reason,
         evidence: result.evidence,
+        waiver: None,
         duration_us: u64::try_from(result.duration.as_micros()).unwrap_or(u64::MAX),
     }
 }
@@ -198,6 +347,42 @@ impl Report {
 
     pub fn count(&self, outcome: Outcome) -> usize {
         self.summary.by_outcome.get(&outcome).copied().unwrap_or(0)
+    }
+
+    /// Rules that failed although a waiver named them, because it expired.
+    pub fn expired_waivers(&self) -> impl Iterator<Item = &RuleReport> {
+        self.results
+            .iter()
+            .filter(|r| r.waiver.as_ref().is_some_and(|w| w.expired))
+    }
+
+    /// Waivers that need attention: expired, or matching no rule.
+    pub fn waiver_warnings(&self) -> impl Iterator<Item = &WaiverStatus> {
+        self.waivers.iter().filter(|w| w.status.is_warning())
+    }
+
+    /// Reads a JSON report, accepting any schema version with the major
+    /// version this build knows. Errors name the line and column.
+    pub fn from_json(text: &str) -> Result<Report, String> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<String>,
+        }
+        let v: Version =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON report: {e}"))?;
+        let Some(version) = v.schema_version else {
+            return Err("not a posture report: no `schema_version`".into());
+        };
+        let major = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u64>().ok());
+        if major != Some(SCHEMA_MAJOR) {
+            return Err(format!(
+                "report schema version {version} is not supported: this posture reads {SCHEMA_MAJOR}.x; use the posture version that wrote it"
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| format!("malformed report: {e}"))
     }
 }
 

@@ -1,15 +1,55 @@
 //! The terminal summary: counts by outcome and severity, the score, then the
 //! failed rules worst first with what was found and how to fix it.
+//!
+//! `--quiet` keeps only the verdict line; `--verbose` adds the evidence of
+//! failures and every other rule. Colour is the caller's decision (a
+//! terminal without `NO_COLOR`), so the text is the same in a pipe.
 
-use super::Report;
+use super::{Report, RuleReport};
 use crate::engine::{summarize, Outcome};
 use crate::policy::Severity;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 use std::fmt::Write;
 
-pub fn render(report: &Report, width: Option<u16>) -> String {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// The verdict line only.
+    Quiet,
+    #[default]
+    Normal,
+    /// Also the evidence of failures and every other rule.
+    Verbose,
+}
+
+#[derive(Debug, Clone)]
+pub struct Style {
+    /// Wrap to this many columns; `None` does not wrap.
+    pub width: Option<u16>,
+    pub color: bool,
+    pub verbosity: Verbosity,
+    /// Why the report fails the CI gate (empty: it passes); `None` when no
+    /// gate was asked for.
+    pub gate: Option<Vec<String>>,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            width: Some(120),
+            color: false,
+            verbosity: Verbosity::Normal,
+            gate: None,
+        }
+    }
+}
+
+pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
+    if style.verbosity == Verbosity::Quiet {
+        let _ = writeln!(out, "{}", verdict_line(report, style));
+        return out;
+    }
     let target = match &report.target.root {
         Some(root) => format!("root filesystem {root}"),
         None => "this host".to_string(),
@@ -37,44 +77,62 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
     );
     out.push('\n');
 
-    let mut counts = new_table(width);
+    let mut counts = new_table(style);
     let mut header = vec![Cell::new("severity")];
     header.extend(Outcome::ALL.iter().map(|o| Cell::new(o.as_str())));
     header.push(Cell::new("total"));
     counts.set_header(header);
     for sev in Severity::ALL {
-        let row = &report.summary.by_severity[&sev];
+        let Some(row) = report.summary.by_severity.get(&sev) else {
+            continue;
+        };
         let total: usize = row.values().sum();
         if total == 0 {
             continue;
         }
-        let mut cells = vec![Cell::new(sev.as_str())];
-        cells.extend(Outcome::ALL.iter().map(|o| num(row[o])));
+        let mut cells = vec![severity_cell(sev, style)];
+        cells.extend(
+            Outcome::ALL
+                .iter()
+                .map(|o| count_cell(row.get(o).copied().unwrap_or(0), *o, style)),
+        );
         cells.push(num(total));
         counts.add_row(cells);
     }
     let mut cells = vec![Cell::new("all")];
-    cells.extend(Outcome::ALL.iter().map(|o| num(report.count(*o))));
+    cells.extend(
+        Outcome::ALL
+            .iter()
+            .map(|o| count_cell(report.count(*o), *o, style)),
+    );
     cells.push(num(report.summary.total));
     counts.add_row(cells);
     let _ = writeln!(out, "{counts}");
-    let _ = writeln!(out, "score: {:.1} / 100", report.summary.score);
 
+    let verbose = style.verbosity == Verbosity::Verbose;
     let failures = report.failures();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nFailed rules, worst first:");
-        let mut t = new_table(width);
+        let mut t = new_table(style);
         t.set_header(vec!["severity", "rule", "found", "remediation"]);
         for r in failures {
-            let found = summarize(
-                &r.evidence
-                    .iter()
-                    .filter(|e| e.outcome == Outcome::Fail)
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            );
+            let failed: Vec<_> = r
+                .evidence
+                .iter()
+                .filter(|e| e.outcome == Outcome::Fail)
+                .cloned()
+                .collect();
+            let mut found = summarize(if verbose { &r.evidence } else { &failed });
+            if let Some(w) = r.waiver.as_ref().filter(|w| w.expired) {
+                let _ = write!(
+                    found,
+                    "\nwaiver expired {} ({})",
+                    w.expires.as_deref().unwrap_or("?"),
+                    w.location
+                );
+            }
             t.add_row(vec![
-                Cell::new(r.severity.as_str()),
+                severity_cell(r.severity, style),
                 Cell::new(format!("{}\n{}", r.id, r.title)),
                 Cell::new(found),
                 Cell::new(&r.remediation),
@@ -82,14 +140,10 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         }
         let _ = writeln!(out, "{t}");
     }
-    let errors: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Error)
-        .collect();
+    let errors = of(report, Outcome::Error);
     if !errors.is_empty() {
         let _ = writeln!(out, "\nRules that could not be checked:");
-        let mut t = new_table(width);
+        let mut t = new_table(style);
         t.set_header(vec!["rule", "reason"]);
         for r in errors {
             t.add_row(vec![
@@ -99,6 +153,63 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         }
         let _ = writeln!(out, "{t}");
     }
+    let waived = of(report, Outcome::Waived);
+    if !waived.is_empty() {
+        let _ = writeln!(out, "\nWaived failures:");
+        let mut t = new_table(style);
+        t.set_header(vec!["rule", "justification", "approver", "expires"]);
+        for r in waived {
+            if let Some(w) = &r.waiver {
+                t.add_row(vec![
+                    Cell::new(&r.id),
+                    Cell::new(&w.justification),
+                    Cell::new(&w.approver),
+                    Cell::new(w.expires.as_deref().unwrap_or("never")),
+                ]);
+            }
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    if verbose {
+        for outcome in [Outcome::Pass, Outcome::NotApplicable] {
+            let rules = of(report, outcome);
+            if rules.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\nRules with outcome {}:", outcome.as_str());
+            let mut t = new_table(style);
+            t.set_header(vec!["severity", "rule", "title"]);
+            for r in rules {
+                t.add_row(vec![
+                    severity_cell(r.severity, style),
+                    Cell::new(&r.id),
+                    Cell::new(
+                        r.reason
+                            .as_deref()
+                            .map_or(r.title.clone(), |reason| format!("{}\n{reason}", r.title)),
+                    ),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+    }
+    let warnings: Vec<_> = report.waiver_warnings().collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\nWaivers needing attention:");
+        for w in warnings {
+            let _ = writeln!(
+                out,
+                "  {}: `{}` {}",
+                w.location,
+                w.rule,
+                match w.status {
+                    super::WaiverState::Expired =>
+                        format!("expired {}", w.expires.as_deref().unwrap_or("?")),
+                    _ => "matches no evaluated rule".to_string(),
+                }
+            );
+        }
+    }
     if !report.diagnostics.is_empty() {
         let _ = writeln!(
             out,
@@ -106,13 +217,48 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             report.diagnostics.len()
         );
     }
+    let _ = writeln!(out, "\n{}", verdict_line(report, style));
     out
 }
 
-fn new_table(width: Option<u16>) -> Table {
+/// One line: the score, the counts that matter, and the gate's verdict.
+fn verdict_line(report: &Report, style: &Style) -> String {
+    let mut line = format!(
+        "score {:.1}/100: {} failed, {} error, {} waived, {} passed, {} not applicable",
+        report.summary.score,
+        report.count(Outcome::Fail),
+        report.count(Outcome::Error),
+        report.count(Outcome::Waived),
+        report.count(Outcome::Pass),
+        report.count(Outcome::NotApplicable),
+    );
+    match &style.gate {
+        Some(reasons) if reasons.is_empty() => line.push_str(" — PASSED"),
+        Some(reasons) => {
+            let _ = write!(line, " — FAILED: {}", reasons.join("; "));
+        }
+        None => {}
+    }
+    line
+}
+
+fn of(report: &Report, outcome: Outcome) -> Vec<&RuleReport> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.outcome == outcome)
+        .collect()
+}
+
+fn new_table(style: &Style) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    match width {
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    match style.width {
         Some(w) => {
             t.set_content_arrangement(ContentArrangement::Dynamic);
             t.set_width(w);
@@ -122,6 +268,34 @@ fn new_table(width: Option<u16>) -> Table {
         }
     }
     t
+}
+
+fn severity_cell(sev: Severity, style: &Style) -> Cell {
+    let cell = Cell::new(sev.as_str());
+    if !style.color {
+        return cell;
+    }
+    cell.fg(match sev {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Cyan,
+        Severity::Info => Color::Grey,
+    })
+}
+
+fn count_cell(n: usize, outcome: Outcome, style: &Style) -> Cell {
+    let cell = num(n);
+    if !style.color || n == 0 {
+        return cell;
+    }
+    cell.fg(match outcome {
+        Outcome::Fail => Color::Red,
+        Outcome::Error => Color::Yellow,
+        Outcome::Waived => Color::Blue,
+        Outcome::Pass => Color::Green,
+        Outcome::NotApplicable => Color::Grey,
+    })
 }
 
 fn num(n: usize) -> Cell {

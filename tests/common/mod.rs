@@ -21,7 +21,7 @@
 
 mod rpm;
 
-use posture::policy::yaml::{self, Node, NodeKind};
+use posture::yaml::{self, Node, NodeKind};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};

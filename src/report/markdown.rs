@@ -1,0 +1,207 @@
+//! A compact Markdown summary for CI job summaries (`$GITHUB_STEP_SUMMARY`)
+//! and pull-request comments: the verdict, counts, then failures worst
+//! first. Long lists are folded in `<details>` so a comment stays short.
+
+use super::{Report, RuleReport, WaiverState};
+use crate::engine::{summarize, Outcome};
+use crate::policy::Severity;
+use std::fmt::Write;
+
+/// Failures listed in full; the rest are folded.
+const SHOWN_FAILURES: usize = 25;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let failed = report.count(Outcome::Fail);
+    let host = report.target.hostname.as_deref().unwrap_or("unknown host");
+    let _ = writeln!(
+        out,
+        "## {} posture: {} — score {:.1}/100\n",
+        if failed == 0 { "✅" } else { "❌" },
+        cell(host),
+        report.summary.score
+    );
+    let _ = writeln!(
+        out,
+        "{} rules from {} ({}), scanned {}.\n",
+        report.summary.total,
+        report
+            .policies
+            .iter()
+            .map(|p| format!("{} {}", p.id, p.version))
+            .collect::<Vec<_>>()
+            .join(", "),
+        report
+            .selection
+            .profile
+            .as_deref()
+            .map_or("no profile".to_string(), |p| format!("profile `{p}`")),
+        report.scan.started_at
+    );
+
+    let _ = write!(out, "| Severity |");
+    for o in Outcome::ALL {
+        let _ = write!(out, " {} |", o.as_str());
+    }
+    let _ = writeln!(out, "\n|---|{}", "---:|".repeat(Outcome::ALL.len()));
+    for sev in Severity::ALL {
+        let Some(row) = report.summary.by_severity.get(&sev) else {
+            continue;
+        };
+        if row.values().sum::<usize>() == 0 {
+            continue;
+        }
+        let _ = write!(out, "| {sev} |");
+        for o in Outcome::ALL {
+            let _ = write!(out, " {} |", row.get(&o).copied().unwrap_or(0));
+        }
+        out.push('\n');
+    }
+    let _ = write!(out, "| **all** |");
+    for o in Outcome::ALL {
+        let _ = write!(out, " **{}** |", report.count(o));
+    }
+    out.push_str("\n\n");
+
+    let failures = report.failures();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "### Failed rules\n");
+        failure_table(&mut out, &failures[..failures.len().min(SHOWN_FAILURES)]);
+        if failures.len() > SHOWN_FAILURES {
+            let _ = writeln!(
+                out,
+                "<details><summary>{} more failed rules</summary>\n",
+                failures.len() - SHOWN_FAILURES
+            );
+            failure_table(&mut out, &failures[SHOWN_FAILURES..]);
+            let _ = writeln!(out, "</details>\n");
+        }
+    }
+    let errors: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Error)
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} rules could not be checked</summary>\n",
+            errors.len()
+        );
+        let _ = writeln!(out, "| Rule | Reason |\n|---|---|");
+        for r in errors {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} |",
+                r.id,
+                cell(r.reason.as_deref().unwrap_or(""))
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    let waived: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Waived)
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} waived failures</summary>\n",
+            waived.len()
+        );
+        let _ = writeln!(
+            out,
+            "| Rule | Justification | Approver | Expires |\n|---|---|---|---|"
+        );
+        for r in waived {
+            if let Some(w) = &r.waiver {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} |",
+                    r.id,
+                    cell(&w.justification),
+                    cell(&w.approver),
+                    w.expires.as_deref().unwrap_or("never")
+                );
+            }
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    let warnings: Vec<_> = report.waiver_warnings().collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "### Waivers needing attention\n");
+        for w in warnings {
+            let what = match w.status {
+                WaiverState::Expired => {
+                    format!("expired {}", w.expires.as_deref().unwrap_or("?"))
+                }
+                _ => "matches no evaluated rule".into(),
+            };
+            let _ = writeln!(
+                out,
+                "- ⚠️ `{}` ({}): {what}",
+                cell(&w.rule),
+                cell(&w.location)
+            );
+        }
+        out.push('\n');
+    }
+    if !report.diagnostics.is_empty() {
+        let _ = writeln!(
+            out,
+            "_{} problem(s) reading the target's files; see `diagnostics` in the JSON report._\n",
+            report.diagnostics.len()
+        );
+    }
+    out
+}
+
+fn failure_table(out: &mut String, rules: &[&RuleReport]) {
+    let _ = writeln!(
+        out,
+        "| Severity | Rule | Found | Remediation |\n|---|---|---|---|"
+    );
+    for r in rules {
+        let failed: Vec<_> = r
+            .evidence
+            .iter()
+            .filter(|e| e.outcome == Outcome::Fail)
+            .cloned()
+            .collect();
+        let mut found = summarize(&failed);
+        if let Some(w) = r.waiver.as_ref().filter(|w| w.expired) {
+            let _ = write!(
+                found,
+                " ⚠️ waiver expired {}",
+                w.expires.as_deref().unwrap_or("?")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| {} | `{}` {} | {} | {} |",
+            r.severity,
+            r.id,
+            cell(&r.title),
+            cell(&found),
+            cell(&r.remediation)
+        );
+    }
+    out.push('\n');
+}
+
+/// Text fit for one table cell: one line, pipes and markup escaped.
+pub fn cell(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s = String::with_capacity(one_line.len());
+    for c in one_line.chars() {
+        match c {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
+                s.push('\\');
+                s.push(c);
+            }
+            _ => s.push(c),
+        }
+    }
+    s
+}
