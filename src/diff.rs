@@ -161,6 +161,15 @@ impl Diff {
         )
     }
 
+    /// The JSON Schema of `to_json`'s output (`schema/diff.schema.json`).
+    pub fn schema() -> String {
+        let mut schema = schemars::schema_for!(Diff);
+        schema.insert("x-schema-version".into(), DIFF_SCHEMA_VERSION.into());
+        let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self)
             .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize comparison: {e}\"}}"));
@@ -300,4 +309,119 @@ fn warnings(old: &Report, new: &Report) -> Vec<String> {
         ));
     }
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summarize;
+
+    fn sample() -> Report {
+        Report::from_json(include_str!("../tests/fixtures/reports/sample.json")).unwrap()
+    }
+
+    fn set(r: &mut Report, id: &str, outcome: Outcome) {
+        r.results.iter_mut().find(|x| x.id == id).unwrap().outcome = outcome;
+        r.summary = summarize(&r.results);
+    }
+
+    /// The sample a week later: /etc/shadow fixed, empty SSH passwords
+    /// allowed, the waiver's failure failing again, one rule gone and one
+    /// rule new.
+    fn later() -> (Report, Report) {
+        let old = sample();
+        let mut new = old.clone();
+        new.scan.id = "later".into();
+        new.scan.started_at = "2026-11-30T09:00:00.000Z".into();
+        set(&mut new, "file-perm-shadow", Outcome::Pass);
+        set(&mut new, "ssh-empty-passwords-disabled", Outcome::Fail);
+        set(&mut new, "ssh-x11-forwarding-disabled", Outcome::Fail);
+        set(&mut new, "password-max-age-default", Outcome::Pass);
+        new.results
+            .retain(|x| x.id != "sysctl-kernel-sysrq-disabled");
+        let mut added = new.results[0].clone();
+        added.id = "account-new-rule".into();
+        added.outcome = Outcome::Fail;
+        new.results.push(added);
+        new.summary = summarize(&new.results);
+        (old, new)
+    }
+
+    fn ids(list: &[Change]) -> Vec<&str> {
+        list.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
+    fn classifies_every_change() {
+        let (old, new) = later();
+        let d = Diff::new(&old, &new);
+        assert_eq!(
+            ids(&d.new_failures),
+            [
+                "ssh-empty-passwords-disabled",
+                "ssh-x11-forwarding-disabled"
+            ]
+        );
+        assert_eq!(d.new_failures[1].before, Some(Outcome::Waived));
+        assert_eq!(ids(&d.fixed), ["file-perm-shadow"]);
+        assert_eq!(
+            ids(&d.still_failing),
+            [
+                "account-no-empty-passwords",
+                "ssh-root-login-disabled",
+                "ssh-max-auth-tries",
+                "ssh-banner-configured"
+            ]
+        );
+        assert_eq!(ids(&d.changed), ["password-max-age-default"]);
+        assert_eq!(ids(&d.added), ["account-new-rule"]);
+        assert_eq!(ids(&d.removed), ["sysctl-kernel-sysrq-disabled"]);
+        assert!(d.regressed());
+        assert_eq!(
+            d.score_change,
+            ((new.summary.score - old.summary.score) * 10.0).round() / 10.0
+        );
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn identical_reports_do_not_regress() {
+        let d = Diff::new(&sample(), &sample());
+        assert!(!d.regressed());
+        assert_eq!(d.score_change, 0.0);
+        assert!(d.still_failing.len() == 6 && d.fixed.is_empty() && d.changed.is_empty());
+    }
+
+    #[test]
+    fn fixes_alone_do_not_regress() {
+        let old = sample();
+        let mut new = old.clone();
+        set(&mut new, "ssh-root-login-disabled", Outcome::Pass);
+        let d = Diff::new(&old, &new);
+        assert!(!d.regressed());
+        assert!(d.score_change > 0.0);
+    }
+
+    #[test]
+    fn warns_when_reports_are_not_comparable() {
+        let old = sample();
+        let mut new = old.clone();
+        new.target.hostname = Some("db02".into());
+        new.policies[0].version = "0.2.0".into();
+        let d = Diff::new(&old, &new);
+        assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+        assert!(d
+            .to_text()
+            .contains("warning: the reports are of different hosts (web01 and db02)"));
+    }
+
+    #[test]
+    fn renders() {
+        let (old, new) = later();
+        let d = Diff::new(&old, &new);
+        insta::assert_snapshot!("diff_text", d.to_text());
+        insta::assert_snapshot!("diff_markdown", d.to_markdown());
+        let back: Diff = serde_json::from_str(&d.to_json()).unwrap();
+        assert_eq!(ids(&back.new_failures), ids(&d.new_failures));
+    }
 }

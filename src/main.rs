@@ -64,6 +64,19 @@ enum Command {
     /// List, show and validate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print the JSON Schema of the JSON report or of `posture diff --format json`.
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaKind::Report)]
+        kind: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    /// The report (`posture scan --format json`).
+    Report,
+    /// The comparison (`posture diff --format json`).
+    Diff,
 }
 
 #[derive(Args)]
@@ -266,6 +279,13 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Diff(args) => diff_cmd(args),
         Command::Inventory(args) => inventory_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd),
+        Command::Schema { kind } => {
+            print(&match kind {
+                SchemaKind::Report => report::json::schema(),
+                SchemaKind::Diff => posture::diff::Diff::schema(),
+            })?;
+            Ok(0)
+        }
     }
 }
 

@@ -5,6 +5,9 @@
 //! `/var/tmp/posture-debootstrap`; `.ci/run` creates it). Without it the
 //! tests skip, saying so.
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 
@@ -86,7 +89,7 @@ fn builtin_scan_of_a_debootstrap_tree() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r: serde_json::Value = report_schema::report_json(&out.stdout);
     let rules = posture::scan::builtin_policies()
         .unwrap()
         .iter()

@@ -71,10 +71,12 @@ pub struct Evidence {
     pub subject: String,
     /// What was required, e.g. `equals "no"` or `every item: mode_at_most "0640"`.
     pub expected: String,
+    /// The items observed, offending ones first, at most 20.
     pub observed: Vec<Observation>,
     /// How many items the probe observed in all (more than `observed` lists
     /// when the list was cut).
     pub observed_count: usize,
+    /// The check's result: `pass`, `fail`, `not_applicable` or `error`.
     pub outcome: Outcome,
     /// Why nothing could be judged, or what was not found.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,10 +84,14 @@ pub struct Evidence {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// One item a check observed.
 pub struct Observation {
+    /// The value found (a string, number, boolean, list or record).
     pub value: Value,
+    /// The file, and line when known, the value was read from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// How the value was arrived at, e.g. `OpenSSH default`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Whether this item met the condition.

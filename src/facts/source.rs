@@ -7,6 +7,8 @@ use std::fmt;
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+/// Where a value was read: a path on the target (inside the root for a
+/// root filesystem) and the 1-based line.
 pub struct Source {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]

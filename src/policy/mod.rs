@@ -121,6 +121,7 @@ impl Rule {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+/// How much a failure of the rule matters; weights the score.
 pub enum Severity {
     Info,
     Low,

@@ -67,3 +67,44 @@ pub fn render(report: &Report) -> String {
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample()));
+    }
+
+    #[test]
+    fn one_row_per_result_that_a_csv_reader_reads_back() {
+        let r = sample();
+        let text = render(&r);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), HEADER);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), r.results.len());
+        for (row, result) in rows.iter().zip(&r.results) {
+            assert_eq!(&row[5], result.id);
+            assert_eq!(&row[8], result.outcome.as_str());
+            assert_eq!(&row[0], "web01");
+        }
+        let expired = rows.iter().find(|x| &x[5] == "ssh-max-auth-tries").unwrap();
+        assert_eq!((&expired[8], &expired[14]), ("fail", "expired"));
+        let waived = rows
+            .iter()
+            .find(|x| &x[5] == "ssh-x11-forwarding-disabled")
+            .unwrap();
+        assert_eq!(
+            (&waived[8], &waived[14], &waived[16]),
+            ("waived", "waived", "jane.doe@example.com")
+        );
+        // Multi-line remediation stays in one field.
+        assert!(rows.iter().any(|x| x[11].contains('\n')));
+    }
+}

@@ -61,3 +61,69 @@ impl Gate {
         u8::from(!self.check(report).is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
+    }
+
+    #[test]
+    fn any_failure_fails_by_default() {
+        let r = sample();
+        assert_eq!(Gate::default().check(&r), ["6 rule(s) failed"]);
+        assert_eq!(Gate::default().exit_code(&r), 1);
+    }
+
+    #[test]
+    fn fail_on_counts_failures_at_or_above_the_severity() {
+        let r = sample();
+        let at = |sev| Gate {
+            fail_on: Some(sev),
+            min_score: None,
+        };
+        // The sample fails 1 critical, 2 high, 1 medium and 2 low rules;
+        // its medium waived rule never counts.
+        assert_eq!(
+            at(Severity::Critical).check(&r),
+            ["1 rule(s) at or above critical severity failed"]
+        );
+        assert_eq!(
+            at(Severity::High).check(&r),
+            ["3 rule(s) at or above high severity failed"]
+        );
+        assert_eq!(
+            at(Severity::Medium).check(&r),
+            ["4 rule(s) at or above medium severity failed"]
+        );
+        let mut fixed = r.clone();
+        fixed
+            .results
+            .retain(|x| x.severity < Severity::High || x.outcome != Outcome::Fail);
+        assert!(at(Severity::High).check(&fixed).is_empty());
+        assert_eq!(at(Severity::High).exit_code(&fixed), 0);
+    }
+
+    #[test]
+    fn min_score_and_none() {
+        let r = sample(); // score 49.2
+        let gate = |min| Gate {
+            fail_on: None,
+            min_score: Some(min),
+        };
+        assert!(gate(49.2).check(&r).is_empty());
+        assert_eq!(gate(80.0).check(&r), ["score 49.2 is below the minimum 80"]);
+        let none = Gate {
+            fail_on: None,
+            min_score: None,
+        };
+        assert_eq!(none.exit_code(&r), 0);
+        let both = Gate {
+            fail_on: Some(Severity::Critical),
+            min_score: Some(50.0),
+        };
+        assert_eq!(both.check(&r).len(), 2);
+    }
+}

@@ -10,3 +10,14 @@ pub fn render(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+/// The JSON Schema (draft 2020-12) of the report, generated from the types
+/// so it cannot drift from what `render` writes. `schema/report.schema.json`
+/// is this text; a test keeps the file current.
+pub fn schema() -> String {
+    let mut schema = schemars::schema_for!(Report);
+    schema.insert("x-schema-version".into(), super::SCHEMA_VERSION.into());
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -23,8 +23,8 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "{} rules from {} ({}), scanned {}.\n",
-        report.summary.total,
+        "{} from {} ({}), scanned {}.\n",
+        count(report.summary.total, "rule"),
         report
             .policies
             .iter()
@@ -70,8 +70,13 @@ pub fn render(report: &Report) -> String {
         if failures.len() > SHOWN_FAILURES {
             let _ = writeln!(
                 out,
-                "<details><summary>{} more failed rules</summary>\n",
-                failures.len() - SHOWN_FAILURES
+                "<details><summary>{} more failed {}</summary>\n",
+                failures.len() - SHOWN_FAILURES,
+                if failures.len() - SHOWN_FAILURES == 1 {
+                    "rule"
+                } else {
+                    "rules"
+                }
             );
             failure_table(&mut out, &failures[SHOWN_FAILURES..]);
             let _ = writeln!(out, "</details>\n");
@@ -85,8 +90,8 @@ pub fn render(report: &Report) -> String {
     if !errors.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} rules could not be checked</summary>\n",
-            errors.len()
+            "<details><summary>{} not checked</summary>\n",
+            count(errors.len(), "rule")
         );
         let _ = writeln!(out, "| Rule | Reason |\n|---|---|");
         for r in errors {
@@ -107,8 +112,8 @@ pub fn render(report: &Report) -> String {
     if !waived.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} waived failures</summary>\n",
-            waived.len()
+            "<details><summary>{}</summary>\n",
+            count(waived.len(), "waived failure")
         );
         let _ = writeln!(
             out,
@@ -190,18 +195,78 @@ fn failure_table(out: &mut String, rules: &[&RuleReport]) {
     out.push('\n');
 }
 
-/// Text fit for one table cell: one line, pipes and markup escaped.
+/// Text fit for one table cell: one line, with the pipes that would end the
+/// cell and the angle brackets that would open HTML escaped. Other Markdown
+/// is left alone: rule texts use backticks for commands on purpose.
 pub fn cell(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut s = String::with_capacity(one_line.len());
-    for c in one_line.chars() {
-        match c {
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
-                s.push('\\');
-                s.push(c);
-            }
-            _ => s.push(c),
-        }
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `1 rule`, `2 rules`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
-    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample()));
+    }
+
+    #[test]
+    fn lists_failures_worst_first_and_flags_waivers() {
+        let md = render(&sample());
+        assert!(md.starts_with("## ❌ posture: web01 — score 49.2/100"));
+        let critical = md.find("`account-no-empty-passwords`").unwrap();
+        let low = md.find("`ssh-banner-configured`").unwrap();
+        assert!(critical < low);
+        assert!(md.contains("⚠️ waiver expired 2026-09-30"));
+        assert!(md.contains(
+            "`ntp-*` (tests/fixtures/reports/waivers.yaml:14): matches no evaluated rule"
+        ));
+        assert!(md.contains("<summary>1 waived failure</summary>"));
+    }
+
+    #[test]
+    fn long_failure_lists_are_folded() {
+        let mut r = sample();
+        let failed = r
+            .results
+            .iter()
+            .find(|x| x.outcome == Outcome::Fail)
+            .unwrap()
+            .clone();
+        for i in 0..40 {
+            let mut x = failed.clone();
+            x.id = format!("extra-{i:02}");
+            r.results.push(x);
+        }
+        r.summary = super::super::summarize(&r.results);
+        let md = render(&r);
+        assert!(
+            md.contains("<details><summary>21 more failed rules</summary>"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn cells_stay_on_one_line_and_escape_markup() {
+        assert_eq!(cell("a | b\nc `d` <e>"), "a \\| b c `d` &lt;e&gt;");
+    }
 }

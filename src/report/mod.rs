@@ -18,12 +18,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// 1.1.0 added the `waived` outcome, `waiver` and `section` on results,
-/// `target.tags` and the `waivers` list.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+/// 2.0.0 added the `waived` outcome (a new value of a closed set, hence a
+/// major version), `waiver` and `section` on results, `target.tags` and the
+/// `waivers` list.
+pub const SCHEMA_VERSION: &str = "2.0.0";
 
-/// The major schema version this build reads.
-pub const SCHEMA_MAJOR: u64 = 1;
+/// The major schema versions this build reads: 1.x reports lack only
+/// fields that 2.0 added, which read as empty.
+pub const READABLE_MAJORS: [u64; 2] = [1, 2];
 
 /// The formats a report can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,12 +59,19 @@ pub struct Report {
     /// The version of this format: `MAJOR.MINOR.PATCH`. Readers accept any
     /// report of the major version they know.
     pub schema_version: String,
+    /// The program that wrote the report.
     pub tool: Tool,
+    /// When the scan ran.
     pub scan: Scan,
+    /// What was scanned.
     pub target: TargetInfo,
+    /// The policies loaded, whether or not all their rules were selected.
     pub policies: Vec<PolicyInfo>,
+    /// Which rules of the policies were evaluated.
     pub selection: Selection,
+    /// Counts and the score.
     pub summary: Summary,
+    /// One entry per evaluated rule, in policy order.
     pub results: Vec<RuleReport>,
     /// Problems met reading the target's files (malformed lines, truncation).
     pub diagnostics: Vec<Diagnostic>,
@@ -74,7 +83,9 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 /// The program that wrote the report.
 pub struct Tool {
+    /// `posture`.
     pub name: String,
+    /// Its version (semantic versioning).
     pub version: String,
 }
 
@@ -87,6 +98,7 @@ pub struct Scan {
     pub started_at: String,
     /// RFC 3339, UTC.
     pub finished_at: String,
+    /// Wall-clock time of the scan, in milliseconds.
     pub duration_ms: u64,
 }
 
@@ -104,6 +116,7 @@ pub struct TargetInfo {
     /// them, and fleet reports group by them.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The target's operating system.
     pub os: OsSummary,
 }
 
@@ -114,17 +127,23 @@ pub struct OsSummary {
     pub id: String,
     /// `debian`, `rhel`, `suse`, `alpine`, ... or `unknown`.
     pub family: String,
+    /// `os-release` `VERSION_ID` (`12`, `9.4`, ...).
     pub version_id: Option<String>,
+    /// `os-release` `PRETTY_NAME`.
     pub pretty_name: Option<String>,
+    /// The running kernel's release; unknown for a root filesystem.
     pub kernel: Option<String>,
+    /// The machine architecture (`x86_64`, `aarch64`, ...).
     pub arch: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 /// A policy the scan loaded.
 pub struct PolicyInfo {
+    /// The policy's id, which results name in `policy`.
     pub id: String,
     pub title: String,
+    /// The policy's own version.
     pub version: String,
     /// Where it was loaded from (`builtin:rules/...` for the built-in one).
     pub file: String,
@@ -166,7 +185,9 @@ pub struct Summary {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 /// One evaluated rule.
 pub struct RuleReport {
+    /// The rule's id, unique across the policies.
     pub id: String,
+    /// What the rule requires, as a statement of the good state.
     pub title: String,
     pub severity: Severity,
     /// The id of the policy that holds the rule.
@@ -175,7 +196,9 @@ pub struct RuleReport {
     /// name of the rule file that defines it.
     #[serde(default)]
     pub section: String,
+    /// What the rule checks.
     pub description: String,
+    /// Why it matters.
     pub rationale: String,
     /// How to bring the host into line.
     pub remediation: String,
@@ -183,6 +206,7 @@ pub struct RuleReport {
     pub references: BTreeMap<String, Vec<String>>,
     /// Every profile that holds the rule.
     pub profiles: Vec<String>,
+    /// The result of the rule on this target.
     pub outcome: Outcome,
     /// Why the rule is `not_applicable` or `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +217,7 @@ pub struct RuleReport {
     /// `waived`; `expired` (and the rule still `fail`) when its date passed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
+    /// Time spent evaluating the rule, including facts it waited for.
     pub duration_us: u64,
 }
 
@@ -201,7 +226,9 @@ pub struct RuleReport {
 pub struct WaiverRef {
     /// Where the waiver is defined: `file:line`.
     pub location: String,
+    /// Why the risk is accepted.
     pub justification: String,
+    /// Who accepted the risk.
     pub approver: String,
     /// `YYYY-MM-DD`, the last day the waiver is in force; absent for a
     /// waiver that never expires.
@@ -218,11 +245,14 @@ pub struct WaiverStatus {
     pub rule: String,
     /// Where the waiver is defined: `file:line`.
     pub location: String,
+    /// Why the risk is accepted.
     pub justification: String,
+    /// Who accepted the risk.
     pub approver: String,
     /// `YYYY-MM-DD`; absent for a waiver that never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// What the waiver did in this scan.
     pub status: WaiverState,
     /// The evaluated rules it matched (none when out of scope).
     pub rules: Vec<String>,
@@ -377,9 +407,11 @@ impl Report {
             .split('.')
             .next()
             .and_then(|m| m.parse::<u64>().ok());
-        if major != Some(SCHEMA_MAJOR) {
+        if !major.is_some_and(|m| READABLE_MAJORS.contains(&m)) {
+            let known: Vec<String> = READABLE_MAJORS.iter().map(|m| format!("{m}.x")).collect();
             return Err(format!(
-                "report schema version {version} is not supported: this posture reads {SCHEMA_MAJOR}.x; use the posture version that wrote it"
+                "report schema version {version} is not supported: this posture reads {}; use the posture version that wrote it",
+                known.join(" and ")
             ));
         }
         serde_json::from_str(text).map_err(|e| format!("malformed report: {e}"))

@@ -301,3 +301,69 @@ fn count_cell(n: usize, outcome: Outcome, style: &Style) -> Cell {
 fn num(n: usize) -> Cell {
     Cell::new(n).set_alignment(CellAlignment::Right)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
+    }
+
+    fn style(verbosity: Verbosity, color: bool) -> Style {
+        Style {
+            verbosity,
+            color,
+            gate: Some(vec!["6 rule(s) failed".into()]),
+            ..Style::default()
+        }
+    }
+
+    #[test]
+    fn snapshots() {
+        let r = sample();
+        insta::assert_snapshot!("table_normal", render(&r, &style(Verbosity::Normal, false)));
+        insta::assert_snapshot!(
+            "table_verbose",
+            render(&r, &style(Verbosity::Verbose, false))
+        );
+    }
+
+    #[test]
+    fn quiet_is_one_verdict_line() {
+        let out = render(&sample(), &style(Verbosity::Quiet, false));
+        assert_eq!(
+            out,
+            "score 49.2/100: 6 failed, 1 error, 1 waived, 4 passed, 1 not applicable — FAILED: 6 rule(s) failed\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let r = sample();
+        assert!(!render(&r, &style(Verbosity::Normal, false)).contains('\u{1b}'));
+        assert!(render(&r, &style(Verbosity::Normal, true)).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn verbose_adds_passed_and_not_applicable_rules() {
+        let r = sample();
+        let normal = render(&r, &style(Verbosity::Normal, false));
+        let verbose = render(&r, &style(Verbosity::Verbose, false));
+        assert!(!normal.contains("account-root-only-uid-0"));
+        assert!(verbose.contains("Rules with outcome pass:"));
+        assert!(verbose.contains("account-root-only-uid-0"));
+        assert!(verbose.contains("audit-log-storage-size"));
+    }
+
+    #[test]
+    fn waivers_and_their_warnings_are_shown() {
+        let out = render(&sample(), &Style::default());
+        assert!(out.contains("Waived failures:"));
+        assert!(out.contains("OPS-1432"));
+        assert!(out.contains("waiver expired 2026-09-30"));
+        assert!(out.contains("`ntp-*` matches no evaluated rule"));
+        // Without a gate, no verdict word.
+        assert!(out.trim_end().ends_with("1 not applicable"));
+    }
+}

@@ -134,13 +134,14 @@ impl Cx {
     fn text(&mut self, node: &Node, key: &str) -> Option<String> {
         match node.as_scalar() {
             Some(s) if !node.is_null() && !s.text.trim().is_empty() => Some(s.text.clone()),
+            Some(_) if !node.is_null() => {
+                self.err(node, format!("`{key}` must not be empty"));
+                None
+            }
             _ => {
                 self.err(
                     node,
-                    format!(
-                        "`{key}` must be a non-empty string, found {}",
-                        node.kind_name()
-                    ),
+                    format!("`{key}` must be a string, found {}", node.kind_name()),
                 );
                 None
             }
