@@ -1,0 +1,573 @@
+//! Reports as their consumers use them: re-rendering a saved report in every
+//! format, waivers, the CI gate, `posture diff`, the published schemas, and
+//! every kind of bad input to those commands.
+
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn posture() -> Command {
+    let mut cmd = Command::cargo_bin("posture").unwrap();
+    cmd.timeout(std::time::Duration::from_secs(60));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample() -> PathBuf {
+    manifest().join("tests/fixtures/reports/sample.json")
+}
+
+fn sample_text() -> String {
+    fs::read_to_string(sample()).unwrap()
+}
+
+/// The sample report edited by `f`, written to a temporary file.
+fn edited(dir: &Path, name: &str, f: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut r: serde_json::Value = serde_json::from_str(&sample_text()).unwrap();
+    f(&mut r);
+    let path = dir.join(name);
+    fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    path
+}
+
+fn report(args: &[&str]) -> std::process::Output {
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn schema_files_are_current() {
+    for (kind, file) in [
+        ("report", "report.schema.json"),
+        ("diff", "diff.schema.json"),
+    ] {
+        let out = posture().args(["schema", kind]).output().unwrap();
+        assert!(out.status.success());
+        let committed = fs::read_to_string(manifest().join("schema").join(file)).unwrap();
+        assert!(
+            committed == String::from_utf8_lossy(&out.stdout),
+            "schema/{file} is stale; regenerate it with `cargo run -- schema {kind} > schema/{file}`"
+        );
+    }
+}
+
+#[test]
+fn sample_report_validates_and_round_trips() {
+    let value = report_schema::report_json(sample_text().as_bytes());
+    let out = report(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let again = report_schema::report_json(&out.stdout);
+    assert_eq!(value, again, "re-rendering JSON changes nothing");
+}
+
+#[test]
+fn every_format_renders_a_saved_report() {
+    for format in ["table", "json", "markdown", "csv"] {
+        let out = report(&["--format", format, "--fail-on", "none"]);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("ssh-root-login-disabled"),
+            "{format}:\n{text}"
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn output_file_with_summary_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.md");
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(["--format", "markdown", "--fail-on", "none", "-o"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Failed rules, worst first"))
+        .stderr(predicate::str::contains("report written to"));
+    assert!(fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("## ❌ posture: web01"));
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(["--format", "markdown", "--fail-on", "none", "--quiet", "-o"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[test]
+fn the_gate_decides_the_exit_code() {
+    // The sample: failures at critical, high, medium and low; score 49.2.
+    let code = |args: &[&str]| report(args).status.code();
+    assert_eq!(code(&[]), Some(1));
+    assert_eq!(code(&["--fail-on", "none"]), Some(0));
+    assert_eq!(code(&["--fail-on", "critical"]), Some(1));
+    assert_eq!(code(&["--fail-on", "none", "--min-score", "49.2"]), Some(0));
+    assert_eq!(code(&["--fail-on", "none", "--min-score", "50"]), Some(1));
+    let dir = tempfile::tempdir().unwrap();
+    // Without its critical and high failures, --fail-on high passes.
+    let lesser = edited(dir.path(), "lesser.json", |r| {
+        r["results"].as_array_mut().unwrap().retain(|x| {
+            x["outcome"] != "fail"
+                || !["critical", "high"].contains(&x["severity"].as_str().unwrap())
+        });
+    });
+    posture()
+        .arg("report")
+        .arg(&lesser)
+        .args(["--fail-on", "high", "--format", "json"])
+        .assert()
+        .code(0);
+    posture()
+        .arg("report")
+        .arg(&lesser)
+        .args(["--fail-on", "medium", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "posture: failed: 1 rule(s) at or above medium severity failed",
+        ));
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(["--fail-on", "high", "--min-score", "90"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAILED: 3 rule(s) at or above high severity failed; score 49.2 is below the minimum 90",
+        ));
+}
+
+#[test]
+fn bad_gate_arguments_are_usage_errors() {
+    for args in [
+        &["--fail-on", "severe"][..],
+        &["--min-score", "101"],
+        &["--min-score", "x"],
+        &["--quiet", "--verbose"],
+        &["--format", "yaml"],
+    ] {
+        let out = report(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn bad_reports_are_input_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (dir.path().join("missing.json"), "cannot read report"),
+        (
+            {
+                let p = dir.path().join("notjson.json");
+                fs::write(&p, "{\n  \"schema_version\": \"2.0.0\",\n  oops\n}").unwrap();
+                p
+            },
+            "not a JSON report: key must be a string at line 3 column 3",
+        ),
+        (
+            {
+                let p = dir.path().join("truncated.json");
+                let t = sample_text();
+                fs::write(&p, &t[..t.len() / 2]).unwrap();
+                p
+            },
+            "not a JSON report: EOF while parsing",
+        ),
+        (
+            edited(dir.path(), "future.json", |r| {
+                r["schema_version"] = "3.0.0".into()
+            }),
+            "report schema version 3.0.0 is not supported: this posture reads 1.x and 2.x",
+        ),
+        (
+            edited(dir.path(), "noversion.json", |r| {
+                r.as_object_mut().unwrap().remove("schema_version");
+            }),
+            "not a posture report: no `schema_version`",
+        ),
+        (
+            edited(dir.path(), "badoutcome.json", |r| {
+                r["results"][0]["outcome"] = "maybe".into();
+            }),
+            "malformed report: unknown variant `maybe`",
+        ),
+        (
+            {
+                let p = dir.path().join("inventory.json");
+                fs::write(&p, "{\"os\": {}}").unwrap();
+                p
+            },
+            "not a posture report",
+        ),
+    ];
+    for (path, message) in cases {
+        for cmd in ["report", "diff"] {
+            let mut c = posture();
+            c.arg(cmd).arg(&path);
+            if cmd == "diff" {
+                c.arg(sample());
+            }
+            let out = c.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{cmd} {}: {err}",
+                path.display()
+            );
+            assert!(out.stdout.is_empty());
+            assert!(
+                err.contains(&path.display().to_string()) && err.contains(message),
+                "{cmd} {}: expected {message:?} in:\n{err}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn reports_of_schema_1_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited(dir.path(), "v1.json", |r| {
+        r["schema_version"] = "1.0.0".into();
+        let o = r.as_object_mut().unwrap();
+        o.remove("waivers");
+        o["target"].as_object_mut().unwrap().remove("tags");
+        for x in o["results"].as_array_mut().unwrap() {
+            let x = x.as_object_mut().unwrap();
+            x.remove("section");
+            x.remove("waiver");
+            if x["outcome"] == "waived" {
+                x.insert("outcome".into(), "fail".into());
+            }
+        }
+        o["summary"]["by_outcome"]
+            .as_object_mut()
+            .unwrap()
+            .remove("waived");
+    });
+    let out = posture()
+        .arg("report")
+        .arg(&old)
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Written back out, it is a valid current report.
+    report_schema::report_json(&out.stdout);
+}
+
+/// The small root of the CLI tests: sshd allows root logins.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("etc/ssh")).unwrap();
+    fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=12\n").unwrap();
+    fs::write(root.join("etc/hostname"), "box1\n").unwrap();
+    fs::write(root.join("etc/ssh/sshd_config"), "PermitRootLogin yes\n").unwrap();
+    fs::write(
+        root.join("var/lib/dpkg/status"),
+        "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn scan(root: &Path) -> Command {
+    let mut cmd = posture();
+    cmd.arg("scan")
+        .arg("--root")
+        .arg(root)
+        .arg("--policy")
+        .arg(manifest().join("tests/fixtures/cli/policy.yaml"));
+    cmd
+}
+
+#[test]
+fn waivers_turn_failures_into_waived_and_pass_the_gate() {
+    let t = tree();
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("waivers.yaml");
+    fs::write(
+        &waivers,
+        "waivers:\n  - rule: ssh-no-root\n    justification: Break-glass access.\n    approver: sec@example.com\n    expires: 2999-12-31\n    scope:\n      tags: [lab]\n  - rule: gone-rule\n    justification: x\n    approver: y\n    expires: never\n",
+    )
+    .unwrap();
+    // Out of scope without the tag: the failure stands.
+    scan(t.path())
+        .arg("--waivers")
+        .arg(&waivers)
+        .assert()
+        .code(1);
+    let out = scan(t.path())
+        .arg("--waivers")
+        .arg(&waivers)
+        .args(["--tag", "lab", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report_schema::report_json(&out.stdout);
+    assert_eq!(r["target"]["tags"], serde_json::json!(["lab"]));
+    let ssh = &r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "ssh-no-root")
+        .unwrap();
+    assert_eq!(ssh["outcome"], "waived");
+    assert_eq!(ssh["waiver"]["approver"], "sec@example.com");
+    assert!(!ssh["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(r["waivers"][0]["status"], "applied");
+    assert_eq!(r["waivers"][1]["status"], "unmatched");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("waiver at ")
+            && err.contains(":8 (gone-rule) is matching no rule evaluated in this scan"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_expired_waiver_fails_the_run_again_and_is_flagged() {
+    let t = tree();
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("waivers.yaml");
+    fs::write(
+        &waivers,
+        "waivers:\n  - rule: ssh-*\n    justification: j\n    approver: a\n    expires: 2020-01-31\n",
+    )
+    .unwrap();
+    scan(t.path())
+        .arg("--waivers")
+        .arg(&waivers)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("waiver expired 2020-01-31"))
+        .stderr(predicate::str::contains(
+            "(ssh-*) is expired (since 2020-01-31)",
+        ));
+}
+
+#[test]
+fn malformed_waivers_stop_before_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("w.yaml");
+    fs::write(
+        &waivers,
+        "waivers:\n  - rule: a\n    justification: j\n    approver: x\n    expires: tomorrow\n",
+    )
+    .unwrap();
+    for cmd in ["scan", "report"] {
+        let mut c = posture();
+        c.arg(cmd);
+        if cmd == "report" {
+            c.arg(sample());
+        } else {
+            // A root that does not exist: the waivers are read first.
+            c.args(["--root", "/nonexistent/posture-root"]);
+        }
+        c.arg("--waivers")
+            .arg(&waivers)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "{}:5:14: `expires` must be a date YYYY-MM-DD or `never`, found `tomorrow`",
+                waivers.display()
+            )));
+    }
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(["--waivers", "/nonexistent/w.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/w.yaml: cannot read"));
+}
+
+#[test]
+fn report_reapplies_other_waivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("w.yaml");
+    fs::write(&waivers, "waivers: []\n").unwrap();
+    let out = report(&["--format", "json", "--waivers", waivers.to_str().unwrap()]);
+    let r = report_schema::report_json(&out.stdout);
+    assert_eq!(r["summary"]["by_outcome"]["waived"], 0);
+    assert_eq!(r["summary"]["by_outcome"]["fail"], 7);
+    assert_eq!(r["waivers"], serde_json::json!([]));
+}
+
+#[test]
+fn diff_reports_regressions_with_exit_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let worse = edited(dir.path(), "worse.json", |r| {
+        for x in r["results"].as_array_mut().unwrap() {
+            if x["id"] == "ssh-empty-passwords-disabled" {
+                x["outcome"] = "fail".into();
+            }
+        }
+    });
+    posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(sample())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 new failure(s)"));
+    posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(&worse)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("New failures (1)"))
+        .stdout(predicate::str::contains("REGRESSED"));
+    // The other way round it is a fix.
+    posture()
+        .arg("diff")
+        .arg(&worse)
+        .arg(sample())
+        .assert()
+        .code(0);
+    let out = posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(&worse)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let d = report_schema::diff_json(&out.stdout);
+    assert_eq!(d["new_failures"][0]["id"], "ssh-empty-passwords-disabled");
+    assert_eq!(d["new_failures"][0]["before"], "pass");
+    posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(&worse)
+        .args(["--format", "markdown"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("## posture: regressed"));
+}
+
+/// Runs `posture report` under a pseudo-terminal (util-linux `script`), so
+/// colour decisions can be seen. None when `script` is not installed.
+fn on_a_terminal(no_color: Option<&str>) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("posture");
+    let cmd = format!(
+        "{} report {} --fail-on none",
+        bin.display(),
+        sample().display()
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"]);
+    c.env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        c.env("NO_COLOR", v);
+    }
+    let out = c.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let piped = report(&["--fail-on", "none"]);
+    assert!(!piped.stdout.contains(&0x1b), "no escape codes in a pipe");
+    let Some(tty) = on_a_terminal(None) else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    assert!(tty.contains("\u{1b}["), "colour on a terminal:\n{tty}");
+    let plain = on_a_terminal(Some("1")).unwrap();
+    assert!(
+        !plain.contains("\u{1b}["),
+        "NO_COLOR=1 turns colour off:\n{plain}"
+    );
+    assert!(plain.contains("Failed rules, worst first"));
+}
+
+#[test]
+fn quiet_and_verbose() {
+    let quiet = report(&["--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    let text = String::from_utf8(quiet.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with(
+        "score 49.2/100: 6 failed, 1 error, 1 waived, 4 passed, 1 not applicable — FAILED"
+    ));
+    let verbose = String::from_utf8(report(&["-v"]).stdout).unwrap();
+    let normal = String::from_utf8(report(&[]).stdout).unwrap();
+    assert!(
+        verbose.contains("Rules with outcome pass:")
+            && !normal.contains("Rules with outcome pass:")
+    );
+}
+
+#[test]
+fn waivers_doc_example_loads_and_its_errors_are_real() {
+    let doc = fs::read_to_string(manifest().join("docs/waivers.md")).unwrap();
+    let example = doc
+        .split("```yaml waivers\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a ```yaml waivers block in docs/waivers.md");
+    let w = posture::waiver::parse(example, "example").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(w.waivers.len(), 2);
+    let documented = doc
+        .split("```text\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the error example");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("waivers.yaml"),
+        fs::read_to_string(manifest().join("tests/fixtures/reports/bad-waivers.yaml")).unwrap(),
+    )
+    .unwrap();
+    let out = posture()
+        .current_dir(dir.path())
+        .args(["report"])
+        .arg(sample())
+        .args(["--waivers", "waivers.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), documented);
+}
