@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod gate;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;
@@ -38,6 +39,9 @@ pub enum Format {
     Markdown,
     /// One row per result.
     Csv,
+    /// A self-contained page to open in a browser or send by mail: summary,
+    /// charts, waivers, and every rule with its evidence; loads nothing.
+    Html,
 }
 
 impl Format {
@@ -49,6 +53,7 @@ impl Format {
             Format::Json => json::render(report),
             Format::Markdown => markdown::render(report),
             Format::Csv => csv::render(report),
+            Format::Html => html::render(report),
         }
     }
 }
