@@ -161,3 +161,95 @@ fn html_works_in_headless_chromium() {
         );
     }
 }
+
+#[test]
+fn sarif_passes_microsofts_validator_without_errors() {
+    if !node_modules() {
+        return;
+    }
+    let multitool = consumers_dir().join("node_modules/.bin/sarif-multitool");
+    for (name, report) in reports() {
+        let sarif = render(report, name, "sarif", "sarif");
+        let log = sarif.with_extension("validation.sarif");
+        let out = Command::new(&multitool)
+            .arg("validate")
+            .arg(&sarif)
+            .arg("-o")
+            .arg(&log)
+            .args(["--log", "ForceOverwrite"])
+            .output()
+            .expect("sarif-multitool");
+        assert!(
+            out.status.success() && log.exists(),
+            "sarif-multitool failed on {name}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let findings = report_value(&log)["runs"][0]["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        // A finding without `level` is a warning (SARIF §3.27.10).
+        let errors: Vec<String> = findings
+            .iter()
+            .filter(|f| f["level"] == "error")
+            .map(|f| format!("{}: {}", f["ruleId"], f["message"]))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: validator errors:\n{}",
+            errors.join("\n")
+        );
+        for f in &findings {
+            eprintln!(
+                "{name}: validator {}: {}",
+                f["level"].as_str().unwrap_or("warning"),
+                f["ruleId"]
+            );
+        }
+        // One result per failed or waived rule.
+        let posture = report_value(report);
+        let results = report_value(&sarif)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .len() as u64;
+        assert_eq!(
+            results,
+            count(&posture, "fail") + count(&posture, "waived"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn junit_reads_with_the_right_counts() {
+    if !node_modules() {
+        return;
+    }
+    for (name, report) in reports() {
+        let xml = render(report, name, "junit", "xml");
+        let r = report_value(report);
+        let n = |v: u64| v.to_string();
+        node(
+            "check-junit.js",
+            &[
+                xml.as_os_str(),
+                n(r["summary"]["total"].as_u64().unwrap()).as_ref(),
+                n(count(&r, "fail")).as_ref(),
+                n(count(&r, "not_applicable") + count(&r, "waived")).as_ref(),
+                n(count(&r, "error")).as_ref(),
+            ],
+        );
+    }
+}
+
+#[test]
+fn ohdf_reads_in_inspecjs_with_every_control() {
+    if !node_modules() {
+        return;
+    }
+    for (name, report) in reports() {
+        let hdf = render(report, name, "ohdf", "json");
+        node("check-ohdf.js", &[hdf.as_os_str(), report.as_os_str()]);
+    }
+}

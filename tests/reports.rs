@@ -74,7 +74,9 @@ fn sample_report_validates_and_round_trips() {
 
 #[test]
 fn every_format_renders_a_saved_report() {
-    for format in ["table", "json", "markdown", "csv", "html"] {
+    for format in [
+        "table", "json", "markdown", "csv", "html", "junit", "sarif", "ohdf",
+    ] {
         let out = report(&["--format", format, "--fail-on", "none"]);
         assert_eq!(out.status.code(), Some(0), "{format}");
         let text = String::from_utf8(out.stdout).unwrap();

@@ -1,14 +1,20 @@
 //! A compact Markdown summary for CI job summaries (`$GITHUB_STEP_SUMMARY`)
 //! and pull-request comments: the verdict, counts, then failures worst
-//! first. Long lists are folded in `<details>` so a comment stays short.
+//! first. Only the worst failures carry what was found and the fix, clipped;
+//! the rest are one line each, folded in `<details>`, so a full baseline
+//! scan stays well under the 65,536 characters a GitHub comment may hold.
+//! The HTML and JSON reports have everything.
 
 use super::{Report, RuleReport, WaiverState};
 use crate::engine::{summarize, Outcome};
 use crate::policy::Severity;
 use std::fmt::Write;
 
-/// Failures listed in full; the rest are folded.
-const SHOWN_FAILURES: usize = 25;
+/// Failures listed with evidence and remediation; the rest are folded.
+const SHOWN_FAILURES: usize = 10;
+
+/// Evidence and remediation longer than this are clipped.
+const MAX_CELL: usize = 300;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -78,8 +84,11 @@ pub fn render(report: &Report) -> String {
                     "rules"
                 }
             );
-            failure_table(&mut out, &failures[SHOWN_FAILURES..]);
-            let _ = writeln!(out, "</details>\n");
+            let _ = writeln!(out, "| Severity | Rule |\n|---|---|");
+            for r in &failures[SHOWN_FAILURES..] {
+                let _ = writeln!(out, "| {} | `{}` {} |", r.severity, r.id, cell(&r.title));
+            }
+            let _ = writeln!(out, "\n</details>\n");
         }
     }
     let errors: Vec<_> = report
@@ -188,8 +197,8 @@ fn failure_table(out: &mut String, rules: &[&RuleReport]) {
             r.severity,
             r.id,
             cell(&r.title),
-            cell(&found),
-            cell(&r.remediation)
+            cell(&clip(&found)),
+            cell(&clip(&r.remediation))
         );
     }
     out.push('\n');
@@ -205,6 +214,16 @@ pub fn cell(text: &str) -> String {
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// `text`, cut at a word boundary to about `MAX_CELL` characters.
+fn clip(text: &str) -> String {
+    if text.chars().count() <= MAX_CELL {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX_CELL).collect();
+    let end = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
 }
 
 /// `1 rule`, `2 rules`.
@@ -260,9 +279,23 @@ mod tests {
         r.summary = super::super::summarize(&r.results);
         let md = render(&r);
         assert!(
-            md.contains("<details><summary>21 more failed rules</summary>"),
+            md.contains("<details><summary>36 more failed rules</summary>"),
             "{md}"
         );
+        // Folded failures are one line each, without evidence.
+        assert!(md.contains("| critical | `extra-39` No account has an empty password |"));
+        assert_eq!(md.matches("expected not_equals").count(), 10);
+    }
+
+    #[test]
+    fn long_texts_are_clipped_at_a_word() {
+        let long = "word ".repeat(100);
+        let c = clip(&long);
+        assert!(
+            c.ends_with("word…") && c.chars().count() <= MAX_CELL + 1,
+            "{c}"
+        );
+        assert_eq!(clip("short"), "short");
     }
 
     #[test]

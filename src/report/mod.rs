@@ -9,7 +9,10 @@ pub mod csv;
 pub mod gate;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod ohdf;
+pub mod sarif;
 pub mod table;
 
 use crate::diag::Diagnostic;
@@ -42,6 +45,15 @@ pub enum Format {
     /// A self-contained page to open in a browser or send by mail: summary,
     /// charts, waivers, and every rule with its evidence; loads nothing.
     Html,
+    /// JUnit XML for CI test-report views (GitLab, Jenkins, GitHub
+    /// test-reporter actions): one test case per rule.
+    Junit,
+    /// SARIF 2.1.0 for GitHub code scanning and SARIF viewers: one result
+    /// per failed or waived rule.
+    Sarif,
+    /// MITRE's Heimdall Data Format (InSpec exec JSON): one control per
+    /// rule, for Heimdall and the SAF CLI.
+    Ohdf,
 }
 
 impl Format {
@@ -54,6 +66,9 @@ impl Format {
             Format::Markdown => markdown::render(report),
             Format::Csv => csv::render(report),
             Format::Html => html::render(report),
+            Format::Junit => junit::render(report),
+            Format::Sarif => sarif::render(report),
+            Format::Ohdf => ohdf::render(report),
         }
     }
 }
