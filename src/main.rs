@@ -158,8 +158,8 @@ struct OutputArgs {
     /// Terminal summary: only the verdict line.
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
-    /// Terminal summary: also every rule that passed, was not applicable
-    /// or waived, and the evidence of failures.
+    /// Terminal summary: also every rule that passed or was not
+    /// applicable, and all the evidence of failures.
     #[arg(long, short)]
     verbose: bool,
 }

@@ -14,6 +14,9 @@
 //! `$POSTURE_DEBIAN_ROOT` with every rule, or of this host when that tree is
 //! absent.
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -66,12 +69,18 @@ fn posture() -> Command {
     Command::new(env!("CARGO_BIN_EXE_posture"))
 }
 
+/// Where the rendered files go, kept after the run for a look.
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("consumers");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// The reports every consumer is checked on, as (name, JSON report path).
 fn reports() -> &'static [(String, PathBuf)] {
     static REPORTS: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
     REPORTS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("posture-consumers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = out_dir();
         let mut out = vec![(
             "sample".to_string(),
             manifest().join("tests/fixtures/reports/sample.json"),
@@ -99,6 +108,7 @@ fn reports() -> &'static [(String, PathBuf)] {
         };
         let status = cmd.status().unwrap();
         assert!(status.success(), "scan for the consumer checks failed");
+        report_schema::report_json(&std::fs::read(&scan).unwrap());
         out.push((name.to_string(), scan));
         out
     })
@@ -106,11 +116,7 @@ fn reports() -> &'static [(String, PathBuf)] {
 
 /// Renders `report` in `format` to a file beside it.
 fn render(report: &Path, name: &str, format: &str, ext: &str) -> PathBuf {
-    let out = std::env::temp_dir().join(format!(
-        "posture-consumers-{}/{name}.{ext}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let out = out_dir().join(format!("{name}.{ext}"));
     let status = posture()
         .arg("report")
         .arg(report)
@@ -249,7 +255,7 @@ fn ohdf_reads_in_inspecjs_with_every_control() {
         return;
     }
     for (name, report) in reports() {
-        let hdf = render(report, name, "ohdf", "json");
+        let hdf = render(report, name, "ohdf", "hdf.json");
         node("check-ohdf.js", &[hdf.as_os_str(), report.as_os_str()]);
     }
 }

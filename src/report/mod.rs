@@ -38,19 +38,19 @@ pub enum Format {
     Table,
     /// The full report, as versioned JSON (schema/report.schema.json).
     Json,
-    /// A compact summary for CI job summaries and pull-request comments.
-    Markdown,
-    /// One row per result.
-    Csv,
-    /// A self-contained page to open in a browser or send by mail: summary,
-    /// charts, waivers, and every rule with its evidence; loads nothing.
-    Html,
     /// JUnit XML for CI test-report views (GitLab, Jenkins, GitHub
     /// test-reporter actions): one test case per rule.
     Junit,
     /// SARIF 2.1.0 for GitHub code scanning and SARIF viewers: one result
     /// per failed or waived rule.
     Sarif,
+    /// A self-contained page to open in a browser or send by mail: summary,
+    /// charts, waivers, and every rule with its evidence; loads nothing.
+    Html,
+    /// A compact summary for CI job summaries and pull-request comments.
+    Markdown,
+    /// One row per result.
+    Csv,
     /// MITRE's Heimdall Data Format (InSpec exec JSON): one control per
     /// rule, for Heimdall and the SAF CLI.
     Ohdf,
