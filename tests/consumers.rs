@@ -110,8 +110,32 @@ fn reports() -> &'static [(String, PathBuf)] {
         assert!(status.success(), "scan for the consumer checks failed");
         report_schema::report_json(&std::fs::read(&scan).unwrap());
         out.push((name.to_string(), scan));
+        out.push(("hostile".to_string(), hostile(&dir)));
         out
     })
+}
+
+/// The sample with text a hostile host could put in its files (markup,
+/// control characters, non-characters) in titles, evidence and paths.
+fn hostile(dir: &Path) -> PathBuf {
+    let nasty = "<script>alert(1)</script> \"quoted\" & 'single' ]]> \u{1}\u{7}\u{1b}[31mred\u{1b}[0m \u{FFFE} \u{0} é";
+    let mut r = report_value(&manifest().join("tests/fixtures/reports/sample.json"));
+    for x in r["results"].as_array_mut().unwrap() {
+        x["title"] = format!("{} {nasty}", x["title"].as_str().unwrap()).into();
+        for e in x["evidence"].as_array_mut().unwrap() {
+            e["subject"] = nasty.into();
+            for o in e["observed"].as_array_mut().unwrap() {
+                o["value"] = nasty.into();
+                if o.get("source").is_some() {
+                    o["source"]["file"] = format!("/etc/{nasty}").into();
+                }
+            }
+        }
+    }
+    r["target"]["hostname"] = format!("web01{nasty}").into();
+    let path = dir.join("hostile-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    path
 }
 
 /// Renders `report` in `format` to a file beside it.

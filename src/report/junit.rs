@@ -75,9 +75,25 @@ pub fn render(report: &Report) -> String {
         suite.add_test_cases(rules.into_iter().map(test_case));
         junit.add_test_suite(suite);
     }
-    junit
+    let xml = junit
         .to_string()
-        .unwrap_or_else(|e| format!("<!-- cannot write the JUnit report: {e} -->\n"))
+        .unwrap_or_else(|e| format!("<!-- cannot write the JUnit report: {e} -->\n"));
+    xml_chars(&xml)
+}
+
+/// `text` with every character XML 1.0 forbids, even escaped, replaced by
+/// U+FFFD. Evidence holds whatever the target's files hold (control
+/// characters, U+FFFE), and one such character makes the whole file
+/// unreadable to every JUnit reader. Markup itself never contains them, so
+/// the whole document can be cleaned at once.
+fn xml_chars(text: &str) -> String {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if text.chars().all(allowed) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect()
 }
 
 fn test_case(r: &RuleReport) -> TestCase {
@@ -297,6 +313,19 @@ mod tests {
         let c = case(&xml, "ssh-max-auth-tries");
         assert!(c.contains(r#"<failure message="waiver expired 2026-09-30 (tests/fixtures/reports/waivers.yaml:10): sshd maxauthtries"#));
         assert!(c.contains("expires: 2026-09-30 (EXPIRED)"));
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_replaced() {
+        let mut r = sample();
+        r.results[1].title = "a\u{1}b\u{FFFE}c\u{0}".into();
+        r.results[1].evidence[0].subject = "bell\u{7} vt\u{b}".into();
+        let xml = render(&r);
+        // quick-junit drops some control characters itself; whatever is
+        // left that XML forbids becomes U+FFFD.
+        assert!(xml.contains("b\u{FFFD}c"), "{xml}");
+        assert!(!xml.chars().any(|c| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}')));
+        assert_eq!(xml_chars("tab\there\nok é 😀"), "tab\there\nok é 😀");
     }
 
     #[test]
