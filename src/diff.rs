@@ -177,7 +177,35 @@ impl Diff {
         s
     }
 
+    /// A copy whose text is safe to print; see [`Report::printable`].
+    fn printable(&self) -> Diff {
+        let mut d = self.clone();
+        let clean = |s: &mut String| *s = crate::report::printable(s).into_owned();
+        for list in d.lists_mut() {
+            for c in list {
+                clean(&mut c.id);
+                clean(&mut c.title);
+            }
+        }
+        for s in [&mut d.old, &mut d.new] {
+            if let Some(h) = &mut s.hostname {
+                clean(h);
+            }
+            clean(&mut s.started_at);
+        }
+        d.warnings.iter_mut().for_each(clean);
+        d
+    }
+
     pub fn to_text(&self) -> String {
+        self.printable().text()
+    }
+
+    pub fn to_markdown(&self) -> String {
+        self.printable().markdown()
+    }
+
+    fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -223,7 +251,7 @@ impl Diff {
         out
     }
 
-    pub fn to_markdown(&self) -> String {
+    fn markdown(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -573,3 +573,38 @@ fn waivers_doc_example_loads_and_its_errors_are_real() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr), documented);
 }
+
+#[test]
+fn text_from_the_target_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let nasty = edited(dir.path(), "nasty.json", |r| {
+        r["results"][1]["title"] = "\u{1b}]0;owned\u{7}\u{1b}[2J title".into();
+        r["results"][1]["evidence"][0]["observed"][0]["value"] = "\u{1b}[31mred".into();
+        r["target"]["hostname"] = "web\u{1b}[1m01".into();
+    });
+    for format in ["table", "markdown"] {
+        for verbose in [false, true] {
+            let out = posture()
+                .arg("report")
+                .arg(&nasty)
+                .args(["--format", format, "--fail-on", "none"])
+                .args(verbose.then_some("--verbose"))
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            assert!(
+                !out.stdout.contains(&0x1b),
+                "{format}: raw escape in output"
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("\\u{1b}]0;owned\\u{7}"), "{format}:\n{text}");
+        }
+    }
+    let out = posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(&nasty)
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b), "diff: raw escape in output");
+}

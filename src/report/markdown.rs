@@ -17,6 +17,7 @@ const SHOWN_FAILURES: usize = 10;
 const MAX_CELL: usize = 300;
 
 pub fn render(report: &Report) -> String {
+    let report = &report.printable();
     let mut out = String::new();
     let failed = report.count(Outcome::Fail);
     let host = report.target.hostname.as_deref().unwrap_or("unknown host");

@@ -411,6 +411,19 @@ impl Report {
         self.waivers.iter().filter(|w| w.status.is_warning())
     }
 
+    /// A copy fit for a terminal or a Markdown page: every string has its
+    /// control characters other than newline and tab written out as
+    /// `\u{1b}`. Report text comes from the target's files, and an escape
+    /// sequence in one of them must not move the cursor, retitle the window
+    /// or recolour the terminal of whoever reads the summary.
+    pub fn printable(&self) -> Report {
+        let Ok(mut value) = serde_json::to_value(self) else {
+            return self.clone();
+        };
+        printable_value(&mut value);
+        serde_json::from_value(value).unwrap_or_else(|_| self.clone())
+    }
+
     /// Reads a JSON report, accepting any schema version with the major
     /// version this build knows. Errors name the line and column.
     pub fn from_json(text: &str) -> Result<Report, String> {
@@ -436,6 +449,44 @@ impl Report {
         }
         serde_json::from_str(text).map_err(|e| format!("malformed report: {e}"))
     }
+}
+
+fn printable_value(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = printable(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(printable_value),
+        Value::Object(map) => {
+            let old = std::mem::take(map);
+            for (k, mut item) in old {
+                printable_value(&mut item);
+                map.insert(printable(&k).into_owned(), item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `text` with control characters other than newline and tab written out
+/// as `\u{..}`; see [`Report::printable`].
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Writes `contents` to `path` so that readers see the old file or the
@@ -476,6 +527,23 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_writes_out_control_characters() {
+        assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(printable("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+        let mut r =
+            Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap();
+        r.results[0].title = "a\u{1b}]0;owned\u{7}".into();
+        r.results[0]
+            .references
+            .insert("x\u{1b}".into(), vec!["\u{9b}1m".into()]);
+        let p = r.printable();
+        assert_eq!(p.results[0].title, "a\\u{1b}]0;owned\\u{7}");
+        assert!(p.results[0].references.contains_key("x\\u{1b}"));
+        assert_eq!(p.results[0].references["x\\u{1b}"], ["\\u{9b}1m"]);
+        assert_eq!(p.results[1].title, r.results[1].title);
+    }
 
     #[test]
     fn score_weights_severity_and_ignores_not_applicable() {

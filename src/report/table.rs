@@ -45,6 +45,7 @@ impl Default for Style {
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
+    let report = &report.printable();
     let mut out = String::new();
     if style.verbosity == Verbosity::Quiet {
         let _ = writeln!(out, "{}", verdict_line(report, style));
