@@ -127,7 +127,8 @@ struct ScanArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// A report written by `posture scan --format json`.
+    /// A report written by `posture scan --format json`; `-` reads it from
+    /// standard input.
     #[arg(value_name = "REPORT.json")]
     report: PathBuf,
     #[command(flatten)]
@@ -366,10 +367,35 @@ fn report_cmd(args: ReportArgs) -> Result<u8> {
     finish(report, waivers.as_ref(), &args.output)
 }
 
+/// Reports larger than this are refused: a scan of every rule is about 1 MiB.
+const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a JSON report from `path`, or from standard input for `-`.
 fn read_report(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read report {}", path.display()))?;
-    Report::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    use std::io::Read;
+    let name = path.display();
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_REPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.with_context(|| format!("cannot read report {name}"))?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        bail!(
+            "{name}: larger than {} MiB; not a posture report",
+            MAX_REPORT_BYTES >> 20
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{name}: not a JSON report: invalid UTF-8 at byte {}",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Report::from_json(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
 
 fn load_waivers(args: &OutputArgs) -> Result<Option<posture::waiver::Waivers>> {

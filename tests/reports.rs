@@ -219,6 +219,15 @@ fn bad_reports_are_input_errors_naming_the_file() {
         ),
         (
             {
+                let p = dir.path().join("latin1.json");
+                fs::write(&p, b"{\"schema_version\": \"2.0.0\", \"x\": \"caf\xe9\"}").unwrap();
+                p
+            },
+            "not a JSON report: invalid UTF-8 at byte 37",
+        ),
+        (dir.path().to_path_buf(), "cannot read report"),
+        (
+            {
                 let p = dir.path().join("inventory.json");
                 fs::write(&p, "{\"os\": {}}").unwrap();
                 p
@@ -249,6 +258,24 @@ fn bad_reports_are_input_errors_naming_the_file() {
             );
         }
     }
+}
+
+#[test]
+fn report_reads_standard_input() {
+    posture()
+        .args(["report", "-", "--format", "csv", "--fail-on", "none"])
+        .write_stdin(sample_text())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("web01,6f1c2a9e"));
+    posture()
+        .args(["report", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "-: not a JSON report: EOF while parsing",
+        ));
 }
 
 #[test]
