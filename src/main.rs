@@ -447,12 +447,20 @@ fn finish(
         },
         gate: Some(verdict.clone()),
     };
-    let rendered = match args.format {
-        Format::Table => report::table::render(&report, &style),
-        other => other.render(&report),
-    };
     match &args.output {
         Some(path) => {
+            // A file gets no colour, whatever standard output is.
+            let rendered = match args.format {
+                Format::Table => report::table::render(
+                    &report,
+                    &Style {
+                        color: false,
+                        width: Some(120),
+                        ..style.clone()
+                    },
+                ),
+                other => other.render(&report),
+            };
             report::write_atomic(path, rendered.as_bytes())
                 .with_context(|| format!("cannot write report to {}", path.display()))?;
             if args.format != Format::Table && !args.quiet {
@@ -460,7 +468,10 @@ fn finish(
             }
             eprintln!("report written to {}", path.display());
         }
-        None => print(&rendered)?,
+        None => print(&match args.format {
+            Format::Table => report::table::render(&report, &style),
+            other => other.render(&report),
+        })?,
     }
     if args.format != Format::Table && !verdict.is_empty() {
         eprintln!("posture: failed: {}", verdict.join("; "));

@@ -516,10 +516,10 @@ fn diff_reports_regressions_with_exit_one() {
 
 /// Runs `posture report` under a pseudo-terminal (util-linux `script`), so
 /// colour decisions can be seen. None when `script` is not installed.
-fn on_a_terminal(no_color: Option<&str>) -> Option<String> {
+fn on_a_terminal(no_color: Option<&str>, extra: &str) -> Option<String> {
     let bin = assert_cmd::cargo::cargo_bin("posture");
     let cmd = format!(
-        "{} report {} --fail-on none",
+        "{} report {} --fail-on none {extra}",
         bin.display(),
         sample().display()
     );
@@ -539,17 +539,23 @@ fn on_a_terminal(no_color: Option<&str>) -> Option<String> {
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let piped = report(&["--fail-on", "none"]);
     assert!(!piped.stdout.contains(&0x1b), "no escape codes in a pipe");
-    let Some(tty) = on_a_terminal(None) else {
+    let Some(tty) = on_a_terminal(None, "") else {
         eprintln!("skipped: util-linux `script` is not available");
         return;
     };
     assert!(tty.contains("\u{1b}["), "colour on a terminal:\n{tty}");
-    let plain = on_a_terminal(Some("1")).unwrap();
+    let plain = on_a_terminal(Some("1"), "").unwrap();
     assert!(
         !plain.contains("\u{1b}["),
         "NO_COLOR=1 turns colour off:\n{plain}"
     );
     assert!(plain.contains("Failed rules, worst first"));
+    // A file written from a terminal session has no colour either.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("summary.txt");
+    on_a_terminal(None, &format!("-o {}", file.display())).unwrap();
+    let written = fs::read_to_string(&file).unwrap();
+    assert!(written.contains("Failed rules, worst first") && !written.contains('\u{1b}'));
 }
 
 #[test]
