@@ -342,11 +342,7 @@ fn warnings(old: &Report, new: &Report) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::summarize;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::{sample, summarize};
 
     fn set(r: &mut Report, id: &str, outcome: Outcome) {
         r.results.iter_mut().find(|x| x.id == id).unwrap().outcome = outcome;

@@ -71,10 +71,7 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     #[test]
     fn snapshot() {

@@ -65,10 +65,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     #[test]
     fn any_failure_fails_by_default() {

@@ -1028,10 +1028,7 @@ const SCRIPT: &str = r#"
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     /// The text of the element after `marker`, up to the next tag.
     fn text_after<'a>(html: &'a str, marker: &str) -> &'a str {

@@ -26,7 +26,7 @@
 //!   beginning `waiver expired <date>:` so it is not mistaken for a new one.
 
 use super::{Report, RuleReport};
-use crate::engine::{compare, summarize, Evidence, Outcome};
+use crate::engine::{compare, Outcome};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write;
 use std::time::Duration;
@@ -101,7 +101,7 @@ fn test_case(r: &RuleReport) -> TestCase {
         Outcome::Pass => TestCaseStatus::success(),
         Outcome::Fail => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let mut message = one_line(&failed_summary(r));
+            let mut message = one_line(&r.found());
             if let Some(w) = r.waiver.as_ref().filter(|w| w.expired) {
                 message = format!(
                     "waiver expired {} ({}): {message}",
@@ -154,22 +154,6 @@ fn test_case(r: &RuleReport) -> TestCase {
     });
     case.set_time(Duration::from_micros(r.duration_us));
     case
-}
-
-/// The summary of the checks that failed, or of all of them when none did
-/// on its own (a `not` of a check that held).
-fn failed_summary(r: &RuleReport) -> String {
-    let failed: Vec<Evidence> = r
-        .evidence
-        .iter()
-        .filter(|e| e.outcome == Outcome::Fail)
-        .cloned()
-        .collect();
-    if failed.is_empty() {
-        summarize(&r.evidence)
-    } else {
-        summarize(&failed)
-    }
 }
 
 /// Every check with all it observed, then the remediation and waiver.
@@ -229,10 +213,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     /// The element that opens with `<testcase name="{title} [{id}]"`, up to
     /// its end.

@@ -6,7 +6,7 @@
 //! The HTML and JSON reports have everything.
 
 use super::{Report, RuleReport, WaiverState};
-use crate::engine::{summarize, Outcome};
+use crate::engine::Outcome;
 use crate::policy::Severity;
 use std::fmt::Write;
 
@@ -178,13 +178,7 @@ fn failure_table(out: &mut String, rules: &[&RuleReport]) {
         "| Severity | Rule | Found | Remediation |\n|---|---|---|---|"
     );
     for r in rules {
-        let failed: Vec<_> = r
-            .evidence
-            .iter()
-            .filter(|e| e.outcome == Outcome::Fail)
-            .cloned()
-            .collect();
-        let mut found = summarize(&failed);
+        let mut found = r.found();
         if let Some(w) = r.waiver.as_ref().filter(|w| w.expired) {
             let _ = write!(
                 found,
@@ -239,10 +233,7 @@ fn count(n: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     #[test]
     fn snapshot() {

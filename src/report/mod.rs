@@ -383,6 +383,33 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
     }
 }
 
+impl RuleReport {
+    /// One line on what broke the rule: the summary of its failed checks,
+    /// or of all of them when none failed on its own (a `not` of a check
+    /// that held).
+    pub fn found(&self) -> String {
+        let failed: Vec<Evidence> = self
+            .evidence
+            .iter()
+            .filter(|e| e.outcome == Outcome::Fail)
+            .cloned()
+            .collect();
+        crate::engine::summarize(if failed.is_empty() {
+            &self.evidence
+        } else {
+            &failed
+        })
+    }
+}
+
+/// The fixed sample report of `tests/fixtures/reports/`, for the renderers'
+/// snapshot tests.
+#[cfg(test)]
+pub(crate) fn sample() -> Report {
+    Report::from_json(include_str!("../../tests/fixtures/reports/sample.json"))
+        .expect("the sample report reads")
+}
+
 impl Report {
     /// Failed rules, worst first, then by id: the order a technician fixes them.
     pub fn failures(&self) -> Vec<&RuleReport> {

@@ -385,10 +385,7 @@ fn without_nulls(v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     fn parsed(report: &Report) -> Value {
         serde_json::from_str(&render(report)).unwrap()

@@ -643,10 +643,7 @@ fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     fn parsed(report: &Report) -> Value {
         serde_json::from_str(&render(report)).unwrap()

@@ -117,13 +117,11 @@ pub fn render(report: &Report, style: &Style) -> String {
         let mut t = new_table(style);
         t.set_header(vec!["severity", "rule", "found", "remediation"]);
         for r in failures {
-            let failed: Vec<_> = r
-                .evidence
-                .iter()
-                .filter(|e| e.outcome == Outcome::Fail)
-                .cloned()
-                .collect();
-            let mut found = summarize(if verbose { &r.evidence } else { &failed });
+            let mut found = if verbose {
+                summarize(&r.evidence)
+            } else {
+                r.found()
+            };
             if let Some(w) = r.waiver.as_ref().filter(|w| w.expired) {
                 let _ = write!(
                     found,
@@ -306,10 +304,7 @@ fn num(n: usize) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Report {
-        Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
-    }
+    use crate::report::sample;
 
     fn style(verbosity: Verbosity, color: bool) -> Style {
         Style {

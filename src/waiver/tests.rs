@@ -3,7 +3,7 @@ use crate::engine::Outcome;
 use crate::report::{Report, WaiverState};
 
 fn report() -> Report {
-    Report::from_json(include_str!("../../tests/fixtures/reports/sample.json")).unwrap()
+    crate::report::sample()
 }
 
 fn waivers(text: &str) -> Waivers {
