@@ -2,6 +2,10 @@
 
 #[path = "support/report_schema.rs"]
 mod report_schema;
+#[path = "support/tree.rs"]
+mod tree;
+
+use tree::tree;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -18,34 +22,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/cli")
         .join(name)
-}
-
-/// A small root filesystem: sshd allows root logins unless `hardened`.
-fn tree(hardened: bool) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    fs::create_dir_all(root.join("etc/ssh")).unwrap();
-    fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
-    fs::write(
-        root.join("etc/os-release"),
-        "ID=debian\nVERSION_ID=12\nPRETTY_NAME=\"Debian 12\"\n",
-    )
-    .unwrap();
-    fs::write(root.join("etc/hostname"), "box1\n").unwrap();
-    fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n").unwrap();
-    fs::write(root.join("etc/group"), "root:x:0:\n").unwrap();
-    let permit = if hardened { "no" } else { "yes" };
-    fs::write(
-        root.join("etc/ssh/sshd_config"),
-        format!("# test\nPermitRootLogin {permit}\n"),
-    )
-    .unwrap();
-    fs::write(
-        root.join("var/lib/dpkg/status"),
-        "Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n",
-    )
-    .unwrap();
-    dir
 }
 
 fn scan(root: &Path) -> Command {

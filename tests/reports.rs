@@ -4,6 +4,8 @@
 
 #[path = "support/report_schema.rs"]
 mod report_schema;
+#[path = "support/tree.rs"]
+mod tree;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -315,23 +317,6 @@ fn reports_of_schema_1_still_read() {
     report_schema::report_json(&out.stdout);
 }
 
-/// The small root of the CLI tests: sshd allows root logins.
-fn tree() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    fs::create_dir_all(root.join("etc/ssh")).unwrap();
-    fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
-    fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=12\n").unwrap();
-    fs::write(root.join("etc/hostname"), "box1\n").unwrap();
-    fs::write(root.join("etc/ssh/sshd_config"), "PermitRootLogin yes\n").unwrap();
-    fs::write(
-        root.join("var/lib/dpkg/status"),
-        "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n",
-    )
-    .unwrap();
-    dir
-}
-
 fn scan(root: &Path) -> Command {
     let mut cmd = posture();
     cmd.arg("scan")
@@ -344,7 +329,7 @@ fn scan(root: &Path) -> Command {
 
 #[test]
 fn waivers_turn_failures_into_waived_and_pass_the_gate() {
-    let t = tree();
+    let t = tree::tree(false);
     let dir = tempfile::tempdir().unwrap();
     let waivers = dir.path().join("waivers.yaml");
     fs::write(
@@ -393,7 +378,7 @@ fn waivers_turn_failures_into_waived_and_pass_the_gate() {
 
 #[test]
 fn an_expired_waiver_fails_the_run_again_and_is_flagged() {
-    let t = tree();
+    let t = tree::tree(false);
     let dir = tempfile::tempdir().unwrap();
     let waivers = dir.path().join("waivers.yaml");
     fs::write(
