@@ -302,15 +302,8 @@ fn side(r: &Report) -> Side {
         started_at: r.scan.started_at.clone(),
         hostname: r.target.hostname.clone(),
         score: r.summary.score,
-        policies: policies(r),
+        policies: r.policy_names(),
     }
-}
-
-fn policies(r: &Report) -> Vec<String> {
-    r.policies
-        .iter()
-        .map(|p| format!("{} {}", p.id, p.version))
-        .collect()
 }
 
 fn warnings(old: &Report, new: &Report) -> Vec<String> {
@@ -322,11 +315,11 @@ fn warnings(old: &Report, new: &Report) -> Vec<String> {
             new.target.hostname.as_deref().unwrap_or("unknown")
         ));
     }
-    if policies(old) != policies(new) {
+    if old.policy_names() != new.policy_names() {
         w.push(format!(
             "the policies differ ({} and {})",
-            policies(old).join(", "),
-            policies(new).join(", ")
+            old.policy_names().join(", "),
+            new.policy_names().join(", ")
         ));
     }
     if old.selection.profile != new.selection.profile {

@@ -32,12 +32,7 @@ pub fn render(report: &Report) -> String {
         out,
         "{} from {} ({}), scanned {}.\n",
         count(report.summary.total, "rule"),
-        report
-            .policies
-            .iter()
-            .map(|p| format!("{} {}", p.id, p.version))
-            .collect::<Vec<_>>()
-            .join(", "),
+        report.policy_names().join(", "),
         report
             .selection
             .profile

@@ -411,6 +411,14 @@ pub(crate) fn sample() -> Report {
 }
 
 impl Report {
+    /// `id version` of each policy, in report order.
+    pub fn policy_names(&self) -> Vec<String> {
+        self.policies
+            .iter()
+            .map(|p| format!("{} {}", p.id, p.version))
+            .collect()
+    }
+
     /// Failed rules, worst first, then by id: the order a technician fixes them.
     pub fn failures(&self) -> Vec<&RuleReport> {
         let mut f: Vec<&RuleReport> = self

@@ -68,12 +68,7 @@ pub fn render(report: &Report, style: &Style) -> String {
         target,
         report.target.hostname.as_deref().unwrap_or("unknown host"),
         os,
-        report
-            .policies
-            .iter()
-            .map(|p| format!("{} {}", p.id, p.version))
-            .collect::<Vec<_>>()
-            .join(", "),
+        report.policy_names().join(", "),
         report.scan.duration_ms,
     );
     out.push('\n');
