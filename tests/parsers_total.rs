@@ -166,6 +166,8 @@ fn all_parsers(text: &str) {
     let _ = processes::parse_status_uid(text);
     let _ = posture::yaml::parse(text, f);
     let _ = posture::policy::load_str(text, f);
+    let _ = posture::waiver::parse(text, f);
+    let _ = posture::report::Report::from_json(text);
 }
 
 #[test]
@@ -191,7 +193,15 @@ fn parsers_never_panic_on_cut_real_files() {
         "install cramfs /bin/false\nblacklist cramfs\n",
         "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A 0 0 0 0 0 12345\n",
         "policy:\n  id: x\n  title: t\n  version: '1'\nrules:\n  - id: r\n    title: t\n    severity: low\n    check: {fact: os.id, equals: x}\n",
+        "waivers:\n  - rule: ssh-*\n    justification: j\n    approver: a\n    expires: 2027-02-28\n    scope: {hostnames: [web*], tags: [x]}\n",
     ];
+    // And a whole report, cut at every 97th byte.
+    let report = include_str!("fixtures/reports/sample.json");
+    for cut in (0..report.len()).step_by(97) {
+        if report.is_char_boundary(cut) {
+            assert!(posture::report::Report::from_json(&report[..cut]).is_err());
+        }
+    }
     for s in samples {
         for cut in 0..=s.len() {
             if s.is_char_boundary(cut) {
