@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use posture::fleet::render::FleetFormat;
 use posture::policy::{self, Policy, Severity};
 use posture::report::gate::Gate;
 use posture::report::table::{Style, Verbosity};
@@ -27,6 +28,19 @@ Examples:
   posture scan --fail-on high --min-score 80    # CI gate
   posture scan --waivers waivers.yaml --format sarif -o posture.sarif
   posture report report.json --format html -o report.html";
+
+const AGGREGATE_HELP: &str = "\
+Exit codes:
+  0  the summary was written (files that are not reports are skipped, with
+     a warning each, and counted)
+  1  never
+  2  usage error, no readable report found, or (with --strict) a file that
+     is not a readable report
+
+Examples:
+  posture aggregate /srv/reports                       # every *.json and *.json.gz below
+  posture aggregate /srv/reports --since 2026-11-01 --host 'web*'
+  posture aggregate /srv/reports --severity high --format csv -o rules.csv";
 
 const DIFF_EXIT_CODES: &str = "\
 Exit codes:
@@ -61,10 +75,16 @@ enum Command {
     /// still failing, rules added and removed, and the score change.
     #[command(after_help = DIFF_EXIT_CODES)]
     Diff(DiffArgs),
+    /// Fold many hosts' JSON reports (files or directories, plain or gzip)
+    /// into a fleet summary: scores, failing hosts per rule, per-host trend,
+    /// and drift between each host's two latest reports.
+    #[command(after_help = AGGREGATE_HELP)]
+    Aggregate(AggregateArgs),
     /// List, show and validate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// Print the JSON Schema of the JSON report or of `posture diff --format json`.
+    /// Print the JSON Schema of the JSON report, of `posture diff --format
+    /// json` or of `posture aggregate --format json`.
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Report)]
         kind: SchemaKind,
@@ -77,6 +97,8 @@ enum SchemaKind {
     Report,
     /// The comparison (`posture diff --format json`).
     Diff,
+    /// The fleet summary (`posture aggregate --format json`).
+    Fleet,
 }
 
 #[derive(Args)]
@@ -202,6 +224,59 @@ struct DiffArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct AggregateArgs {
+    /// Report files, or directories searched recursively for `*.json` and
+    /// `*.json.gz`.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+    format: FleetFormat,
+    /// Write the summary to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only reports of scans started on or after this date (YYYY-MM-DD) or
+    /// time (RFC 3339, UTC).
+    #[arg(long, value_name = "WHEN", value_parser = parse_since)]
+    since: Option<String>,
+    /// Only hosts whose name matches this glob (`web*`), case-insensitive.
+    #[arg(long, value_name = "GLOB")]
+    host: Option<String>,
+    /// Only this rule; repeat for several.
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// Only rules at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    severity: Option<Severity>,
+    /// Stop at the first file that is not a readable report (exit 2)
+    /// instead of skipping it with a warning.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::ALL
+        .iter()
+        .find(|sev| sev.as_str() == s)
+        .copied()
+        .ok_or_else(|| "expected one of: info, low, medium, high, critical".to_string())
+}
+
+fn parse_since(s: &str) -> Result<String, String> {
+    let ok = s.get(..10).is_some_and(|day| {
+        posture::waiver::is_date(day) && (s.len() == 10 || s[10..].starts_with('T'))
+    });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(
+            "expected a date YYYY-MM-DD or an RFC 3339 time in UTC such as 2026-11-01T08:00:00Z"
+                .into(),
+        )
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum DiffFormat {
     /// A summary for the terminal.
@@ -278,12 +353,14 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan_cmd(args),
         Command::Report(args) => report_cmd(args),
         Command::Diff(args) => diff_cmd(args),
+        Command::Aggregate(args) => aggregate_cmd(args),
         Command::Inventory(args) => inventory_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd),
         Command::Schema { kind } => {
             print(&match kind {
                 SchemaKind::Report => report::json::schema(),
                 SchemaKind::Diff => posture::diff::Diff::schema(),
+                SchemaKind::Fleet => posture::fleet::Fleet::schema(),
             })?;
             Ok(0)
         }
@@ -477,6 +554,53 @@ fn finish(
         eprintln!("posture: failed: {}", verdict.join("; "));
     }
     Ok(u8::from(!verdict.is_empty()))
+}
+
+fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
+    let host = match &args.host {
+        None => None,
+        Some(g) => Some((
+            g.clone(),
+            globset::GlobBuilder::new(g)
+                .case_insensitive(true)
+                .build()
+                .with_context(|| format!("invalid --host glob `{g}`"))?
+                .compile_matcher(),
+        )),
+    };
+    let filters = posture::fleet::Filters {
+        since: args.since.clone(),
+        host,
+        rules: args.rules.clone(),
+        severity: args.severity,
+    };
+    let warn = |file: &str, reason: &str| eprintln!("posture: warning: skipped {file}: {reason}");
+    let fleet = posture::fleet::aggregate(&args.paths, &filters, args.strict, &warn)
+        .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
+    if fleet.summary.reports == 0 {
+        bail!(
+            "no report {} under {}; reports are *.json or *.json.gz files written by `posture scan --format json`",
+            if fleet.summary.skipped == 0 { "found" } else { "could be read" },
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let text = args.format.render(&fleet);
+    match &args.output {
+        Some(path) => report::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write the summary to {}", path.display()))?,
+        None => print(&text)?,
+    }
+    if fleet.summary.skipped > 0 {
+        eprintln!(
+            "posture: {} file(s) skipped, {} report(s) aggregated",
+            fleet.summary.skipped, fleet.summary.reports
+        );
+    }
+    Ok(0)
 }
 
 fn diff_cmd(args: DiffArgs) -> Result<u8> {

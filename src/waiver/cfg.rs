@@ -252,7 +252,7 @@ impl Cx {
 }
 
 /// `YYYY-MM-DD`, a real calendar day.
-pub(super) fn is_date(s: &str) -> bool {
+pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;

@@ -11,7 +11,7 @@
 
 mod cfg;
 
-pub use cfg::{load_file, parse, LoadError};
+pub use cfg::{is_date, load_file, parse, LoadError};
 
 use crate::engine::Outcome;
 use crate::report::{summarize, Report, WaiverRef, WaiverState, WaiverStatus};

@@ -53,3 +53,10 @@ pub fn diff_json(bytes: &[u8]) -> serde_json::Value {
     static CELL: OnceLock<jsonschema::Validator> = OnceLock::new();
     check("diff.schema.json", &CELL, bytes)
 }
+
+/// Parses a `posture aggregate --format json` output and asserts it validates.
+#[allow(dead_code)]
+pub fn fleet_json(bytes: &[u8]) -> serde_json::Value {
+    static CELL: OnceLock<jsonschema::Validator> = OnceLock::new();
+    check("fleet.schema.json", &CELL, bytes)
+}
