@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use posture::fleet::export::ExportFormat;
 use posture::fleet::render::FleetFormat;
 use posture::policy::{self, Policy, Severity};
 use posture::report::gate::Gate;
@@ -42,6 +43,20 @@ Examples:
   posture aggregate /srv/reports --since 2026-11-01 --host 'web*'
   posture aggregate /srv/reports --severity high --format csv -o rules.csv";
 
+const EXPORT_HELP: &str = "\
+The columns are documented in docs/fleet.md, with SQL for DuckDB, Spark and
+ClickHouse.
+
+Exit codes:
+  0  the file was written (files that are not reports are skipped, with a
+     warning each)
+  2  usage error, no readable report found, a write error, or (with
+     --strict) a file that is not a readable report
+
+Examples:
+  posture export /srv/reports --format parquet -o fleet.parquet
+  posture export /srv/reports --format ndjson --bulk-index posture -o bulk.ndjson";
+
 const DIFF_EXIT_CODES: &str = "\
 Exit codes:
   0  nothing regressed
@@ -80,6 +95,10 @@ enum Command {
     /// and drift between each host's two latest reports.
     #[command(after_help = AGGREGATE_HELP)]
     Aggregate(AggregateArgs),
+    /// Write many hosts' JSON reports as flat rows, one per (host, scan,
+    /// rule), for DuckDB, Spark, ClickHouse or OpenSearch: Parquet or NDJSON.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
     /// List, show and validate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -236,6 +255,13 @@ struct AggregateArgs {
     /// Write the summary to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    filters: FleetFilterArgs,
+}
+
+/// The report-selecting options `aggregate` and `export` share.
+#[derive(Args)]
+struct FleetFilterArgs {
     /// Only reports of scans started on or after this date (YYYY-MM-DD) or
     /// time (RFC 3339, UTC).
     #[arg(long, value_name = "WHEN", value_parser = parse_since)]
@@ -253,6 +279,50 @@ struct AggregateArgs {
     /// instead of skipping it with a warning.
     #[arg(long)]
     strict: bool,
+}
+
+impl FleetFilterArgs {
+    fn filters(&self) -> Result<posture::fleet::Filters> {
+        let host = match &self.host {
+            None => None,
+            Some(g) => Some((
+                g.clone(),
+                globset::GlobBuilder::new(g)
+                    .case_insensitive(true)
+                    .build()
+                    .with_context(|| format!("invalid --host glob `{g}`"))?
+                    .compile_matcher(),
+            )),
+        };
+        Ok(posture::fleet::Filters {
+            since: self.since.clone(),
+            host,
+            rules: self.rules.clone(),
+            severity: self.severity,
+        })
+    }
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Report files, or directories searched recursively for `*.json` and
+    /// `*.json.gz`.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// The file to write (atomically); for a directory,
+    /// `posture-results.parquet` or `.ndjson` in it.
+    #[arg(long, short, value_name = "FILE|DIR")]
+    output: PathBuf,
+    /// NDJSON only: put an Elasticsearch/OpenSearch `_bulk` action line
+    /// for index NAME before each row (`_id`: scan id and rule id), so the
+    /// file loads with `curl --data-binary @FILE .../_bulk`.
+    #[arg(long, value_name = "NAME")]
+    bulk_index: Option<String>,
+    #[command(flatten)]
+    filters: FleetFilterArgs,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -354,6 +424,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => report_cmd(args),
         Command::Diff(args) => diff_cmd(args),
         Command::Aggregate(args) => aggregate_cmd(args),
+        Command::Export(args) => export_cmd(args),
         Command::Inventory(args) => inventory_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd),
         Command::Schema { kind } => {
@@ -557,36 +628,12 @@ fn finish(
 }
 
 fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
-    let host = match &args.host {
-        None => None,
-        Some(g) => Some((
-            g.clone(),
-            globset::GlobBuilder::new(g)
-                .case_insensitive(true)
-                .build()
-                .with_context(|| format!("invalid --host glob `{g}`"))?
-                .compile_matcher(),
-        )),
-    };
-    let filters = posture::fleet::Filters {
-        since: args.since.clone(),
-        host,
-        rules: args.rules.clone(),
-        severity: args.severity,
-    };
-    let warn = |file: &str, reason: &str| eprintln!("posture: warning: skipped {file}: {reason}");
-    let fleet = posture::fleet::aggregate(&args.paths, &filters, args.strict, &warn)
-        .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
+    let filters = args.filters.filters()?;
+    let fleet =
+        posture::fleet::aggregate(&args.paths, &filters, args.filters.strict, &warn_skipped)
+            .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
     if fleet.summary.reports == 0 {
-        bail!(
-            "no report {} under {}; reports are *.json or *.json.gz files written by `posture scan --format json`",
-            if fleet.summary.skipped == 0 { "found" } else { "could be read" },
-            args.paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        bail!(no_reports(&args.paths, fleet.summary.skipped));
     }
     let text = args.format.render(&fleet);
     match &args.output {
@@ -600,6 +647,87 @@ fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
             fleet.summary.skipped, fleet.summary.reports
         );
     }
+    Ok(0)
+}
+
+fn warn_skipped(file: &str, reason: &str) {
+    eprintln!("posture: warning: skipped {file}: {reason}");
+}
+
+fn no_reports(paths: &[PathBuf], skipped: usize) -> String {
+    format!(
+        "no report {} under {}; reports are *.json or *.json.gz files written by `posture scan --format json`",
+        if skipped == 0 { "found" } else { "could be read" },
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn export_cmd(args: ExportArgs) -> Result<u8> {
+    use posture::fleet::export::{export, ExportError};
+    if args.bulk_index.is_some() && args.format != ExportFormat::Ndjson {
+        bail!("--bulk-index applies to --format ndjson only");
+    }
+    let filters = args.filters.filters()?;
+    let path = if args.output.is_dir() {
+        args.output
+            .join(format!("posture-results.{}", args.format.extension()))
+    } else {
+        args.output.clone()
+    };
+    // Written beside the destination, then renamed: readers never see a
+    // half-written file, and a failed export leaves none behind.
+    let tmp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map_or("export".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
+    let result = export(
+        &args.paths,
+        &filters,
+        args.format,
+        args.bulk_index.as_deref(),
+        args.filters.strict,
+        file,
+        &warn_skipped,
+    );
+    let done = match result {
+        Ok(done) if done.reports > 0 => done,
+        Ok(done) => {
+            let _ = std::fs::remove_file(&tmp);
+            bail!(no_reports(&args.paths, done.skipped_count));
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(match e {
+                ExportError::Strict(e) => {
+                    anyhow::anyhow!("{e} (--strict stops at the first such file)")
+                }
+                ExportError::Write(e) => anyhow::anyhow!("{}: {e}", path.display()),
+            });
+        }
+    };
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "posture: {} row(s) from {} report(s) written to {}{}",
+        done.rows,
+        done.reports,
+        path.display(),
+        [
+            (done.skipped_count, "file(s) skipped"),
+            (done.duplicates, "duplicate report(s) ignored")
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("; {n} {what}"))
+        .collect::<String>()
+    );
     Ok(0)
 }
 

@@ -8,6 +8,7 @@
 //! read. A file that is not a readable report is skipped with a warning
 //! naming it, and counted; with `strict` it stops the run.
 
+pub mod export;
 pub mod read;
 pub mod render;
 
@@ -39,6 +40,16 @@ pub struct Filters {
 }
 
 impl Filters {
+    fn keeps_report(&self, host: &str, started_at: &str) -> bool {
+        self.since
+            .as_deref()
+            .is_none_or(|since| started_at >= since)
+            && self
+                .host
+                .as_ref()
+                .is_none_or(|(_, glob)| glob.is_match(host))
+    }
+
     fn keeps_rule(&self, id: &str, severity: Severity) -> bool {
         (self.rules.is_empty() || self.rules.iter().any(|r| r == id))
             && self.severity.is_none_or(|min| severity >= min)
@@ -365,15 +376,8 @@ fn reduce(
         .or(d.target.root.as_deref())
         .map(str::to_string)
         .unwrap_or_else(|| path.display().to_string());
-    if let Some(since) = &filters.since {
-        if *d.scan.started_at < **since {
-            return Ok(());
-        }
-    }
-    if let Some((_, glob)) = &filters.host {
-        if !glob.is_match(&hostname) {
-            return Ok(());
-        }
+    if !filters.keeps_report(&hostname, &d.scan.started_at) {
+        return Ok(());
     }
     let mut outcomes = Vec::new();
     let mut unknown = Vec::new();
