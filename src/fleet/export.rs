@@ -3,26 +3,30 @@
 //! Elasticsearch bulk loads, `jq`). The columns are documented in
 //! `docs/fleet.md`; [`COLUMNS`] is their order.
 //!
-//! Reports are read in parallel like `posture aggregate`'s, and rows reach
-//! the writer in batches through a bounded channel, so memory holds a few
-//! batches, not the fleet. Row order follows reading order, which is not
+//! Reports are read in parallel like `posture aggregate`'s; the worker that
+//! reads a report also encodes its rows (an Arrow batch or NDJSON lines),
+//! and a single writer appends them through a bounded channel, so memory
+//! holds a few reports and one row group, not the fleet. Row order follows reading order, which is not
 //! fixed: sort in the query.
 
 use super::read;
 use super::{Filters, Skipped, StrictError};
-use crate::engine::Outcome;
-use crate::report::{Report, RuleReport};
+use crate::engine::{Evidence, Outcome};
+use crate::policy::Severity;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use rayon::prelude::*;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 
-/// Rows per Parquet row group / channel message.
+/// Rows per Parquet row group.
 const BATCH_ROWS: usize = 65_536;
 
 /// The columns, in order, with their meaning (also in `docs/fleet.md`).
@@ -82,70 +86,154 @@ pub struct Exported {
     pub skipped_count: usize,
 }
 
-/// One flat row.
-struct Row {
-    host: String,
-    tags: Vec<String>,
-    os: String,
-    scan_id: String,
-    scanned_at: String,
+/// One flat row, borrowing from its report.
+struct Row<'a> {
+    host: &'a str,
+    tags: &'a [String],
+    os: &'a str,
+    scan_id: &'a str,
+    scanned_at: &'a str,
     scanned_at_ms: Option<i64>,
     score: f64,
-    policy: String,
-    policy_version: String,
-    section: String,
-    rule_id: String,
-    title: String,
+    policy: &'a str,
+    policy_version: &'a str,
+    section: &'a str,
+    rule_id: &'a str,
+    title: &'a str,
     severity: &'static str,
     outcome: &'static str,
     waived: bool,
-    waiver_expires: Option<String>,
+    waiver_expires: Option<&'a str>,
     references: Vec<String>,
-    nist: Vec<String>,
-    reason: Option<String>,
+    nist: &'a [String],
+    reason: Option<&'a str>,
     evidence: String,
 }
 
-fn rows_of(report: &Report, filters: &Filters) -> Vec<Row> {
-    let host = report.target.hostname.clone().unwrap_or_default();
+/// What export needs of a report: rule texts other than the title are
+/// skipped, and strings borrow from the file's bytes where they can.
+#[derive(Deserialize)]
+struct View<'a> {
+    #[serde(borrow)]
+    schema_version: Cow<'a, str>,
+    #[serde(borrow)]
+    scan: ScanView<'a>,
+    #[serde(borrow)]
+    target: TargetView<'a>,
+    summary: SummaryView,
+    #[serde(borrow, default)]
+    policies: Vec<PolicyView<'a>>,
+    #[serde(borrow)]
+    results: Vec<ResultView<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ScanView<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    started_at: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct TargetView<'a> {
+    #[serde(borrow)]
+    hostname: Option<Cow<'a, str>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(borrow)]
+    os: OsView<'a>,
+}
+
+#[derive(Deserialize)]
+struct OsView<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct SummaryView {
+    score: f64,
+}
+
+#[derive(Deserialize)]
+struct PolicyView<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct ResultView<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    severity: Severity,
+    #[serde(borrow)]
+    policy: Cow<'a, str>,
+    #[serde(borrow, default)]
+    section: Cow<'a, str>,
+    #[serde(default)]
+    references: BTreeMap<String, Vec<String>>,
+    outcome: Outcome,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+    #[serde(borrow, default)]
+    waiver: Option<WaiverView<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WaiverView<'a> {
+    #[serde(borrow, default)]
+    expires: Option<Cow<'a, str>>,
+}
+
+fn rows_of<'a>(report: &'a View, filters: &Filters) -> Vec<Row<'a>> {
+    let host = report.target.hostname.as_deref().unwrap_or_default();
     let at_ms = millis(&report.scan.started_at);
     report
         .results
         .iter()
         .filter(|r| filters.keeps_rule(&r.id, r.severity))
-        .map(|r: &RuleReport| Row {
-            host: host.clone(),
-            tags: report.target.tags.clone(),
-            os: report.target.os.id.clone(),
-            scan_id: report.scan.id.clone(),
-            scanned_at: report.scan.started_at.clone(),
+        .map(|r| Row {
+            host,
+            tags: &report.target.tags,
+            os: &report.target.os.id,
+            scan_id: &report.scan.id,
+            scanned_at: &report.scan.started_at,
             scanned_at_ms: at_ms,
             score: report.summary.score,
-            policy: r.policy.clone(),
+            policy: &r.policy,
             policy_version: report
                 .policies
                 .iter()
                 .find(|p| p.id == r.policy)
-                .map(|p| p.version.clone())
-                .unwrap_or_default(),
-            section: r.section.clone(),
-            rule_id: r.id.clone(),
-            title: r.title.clone(),
+                .map_or("", |p| &p.version),
+            section: &r.section,
+            rule_id: &r.id,
+            title: &r.title,
             severity: r.severity.as_str(),
             outcome: r.outcome.as_str(),
             waived: r.outcome == Outcome::Waived,
-            waiver_expires: r.waiver.as_ref().and_then(|w| w.expires.clone()),
+            waiver_expires: r.waiver.as_ref().and_then(|w| w.expires.as_deref()),
             references: r
                 .references
                 .iter()
                 .flat_map(|(f, ids)| ids.iter().map(move |id| format!("{f}:{id}")))
                 .collect(),
-            nist: r.references.get("nist-800-53").cloned().unwrap_or_default(),
-            reason: r.reason.clone(),
+            nist: r
+                .references
+                .get("nist-800-53")
+                .map_or(&[][..], Vec::as_slice),
+            reason: r.reason.as_deref(),
             evidence: if r.evidence.is_empty() {
                 String::new()
             } else {
-                r.found()
+                crate::report::found(&r.evidence)
             },
         })
         .collect()
@@ -212,22 +300,22 @@ fn schema() -> Arc<Schema> {
     ]))
 }
 
-fn batch(rows: &[Row], schema: &Arc<Schema>) -> Result<RecordBatch, String> {
-    let strings = |f: &dyn Fn(&Row) -> &str| -> ArrayRef {
+fn batch<'a>(rows: &'a [Row<'a>], schema: &Arc<Schema>) -> Result<RecordBatch, String> {
+    let strings = |f: &dyn Fn(&'a Row<'a>) -> &'a str| -> ArrayRef {
         let mut b = StringBuilder::new();
         for r in rows {
             b.append_value(f(r));
         }
         Arc::new(b.finish())
     };
-    let optional = |f: &dyn Fn(&Row) -> Option<&str>| -> ArrayRef {
+    let optional = |f: &dyn Fn(&'a Row<'a>) -> Option<&'a str>| -> ArrayRef {
         let mut b = StringBuilder::new();
         for r in rows {
             b.append_option(f(r));
         }
         Arc::new(b.finish())
     };
-    let lists = |f: &dyn Fn(&Row) -> &[String]| -> ArrayRef {
+    let lists = |f: &dyn Fn(&'a Row<'a>) -> &'a [String]| -> ArrayRef {
         let mut b = ListBuilder::new(StringBuilder::new());
         for r in rows {
             for item in f(r) {
@@ -246,24 +334,24 @@ fn batch(rows: &[Row], schema: &Arc<Schema>) -> Result<RecordBatch, String> {
         waived.append_value(r.waived);
     }
     let columns: Vec<ArrayRef> = vec![
-        strings(&|r| &r.host),
-        lists(&|r| &r.tags),
-        strings(&|r| &r.os),
-        strings(&|r| &r.scan_id),
+        strings(&|r| r.host),
+        lists(&|r| r.tags),
+        strings(&|r| r.os),
+        strings(&|r| r.scan_id),
         Arc::new(at.finish()),
         Arc::new(score.finish()),
-        strings(&|r| &r.policy),
-        strings(&|r| &r.policy_version),
-        strings(&|r| &r.section),
-        strings(&|r| &r.rule_id),
-        strings(&|r| &r.title),
+        strings(&|r| r.policy),
+        strings(&|r| r.policy_version),
+        strings(&|r| r.section),
+        strings(&|r| r.rule_id),
+        strings(&|r| r.title),
         strings(&|r| r.severity),
         strings(&|r| r.outcome),
         Arc::new(waived.finish()),
-        optional(&|r| r.waiver_expires.as_deref()),
+        optional(&|r| r.waiver_expires),
         lists(&|r| &r.references),
-        lists(&|r| &r.nist),
-        optional(&|r| r.reason.as_deref()),
+        lists(&|r| r.nist),
+        optional(&|r| r.reason),
         strings(&|r| &r.evidence),
     ];
     RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
@@ -302,35 +390,56 @@ fn ndjson_line(r: &Row, bulk_index: Option<&str>, out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
-/// The writer side: Parquet or NDJSON into `sink`.
+/// One report's rows, encoded by the worker that read it.
+enum Chunk {
+    Batch(RecordBatch),
+    Lines(Vec<u8>),
+}
+
+fn encode(
+    rows: &[Row],
+    format: ExportFormat,
+    schema: &Arc<Schema>,
+    bulk_index: Option<&str>,
+) -> Result<Chunk, String> {
+    Ok(match format {
+        ExportFormat::Parquet => Chunk::Batch(batch(rows, schema)?),
+        ExportFormat::Ndjson => {
+            let mut buf = Vec::with_capacity(rows.len() * 1024);
+            for r in rows {
+                ndjson_line(r, bulk_index, &mut buf);
+            }
+            Chunk::Lines(buf)
+        }
+    })
+}
+
+/// The writer side: Parquet or NDJSON into the output.
 enum Sink<W: Write + Send> {
-    Parquet(Box<parquet::arrow::ArrowWriter<W>>, Arc<Schema>),
-    Ndjson(std::io::BufWriter<W>, Option<String>),
+    Parquet(Box<parquet::arrow::ArrowWriter<W>>),
+    Ndjson(std::io::BufWriter<W>),
 }
 
 impl<W: Write + Send> Sink<W> {
-    fn write(&mut self, rows: &[Row]) -> Result<(), String> {
-        match self {
-            Sink::Parquet(w, schema) => w
-                .write(&batch(rows, schema)?)
+    fn write(&mut self, chunk: Chunk) -> Result<(), String> {
+        match (self, chunk) {
+            (Sink::Parquet(w), Chunk::Batch(b)) => w
+                .write(&b)
                 .map_err(|e| format!("cannot write Parquet: {e}")),
-            Sink::Ndjson(w, index) => {
-                let mut buf = Vec::with_capacity(rows.len() * 512);
-                for r in rows {
-                    ndjson_line(r, index.as_deref(), &mut buf);
-                }
-                w.write_all(&buf).map_err(|e| format!("cannot write: {e}"))
-            }
+            (Sink::Ndjson(w), Chunk::Lines(bytes)) => w
+                .write_all(&bytes)
+                .map_err(|e| format!("cannot write: {e}")),
+            _ => Err("internal error: a chunk of the wrong format".into()),
         }
     }
 
     fn finish(self) -> Result<(), String> {
         match self {
-            Sink::Parquet(w, _) => w
+            Sink::Parquet(w) => w
                 .close()
                 .map(|_| ())
                 .map_err(|e| format!("cannot write Parquet: {e}")),
-            Sink::Ndjson(mut w, _) => w.flush().map_err(|e| format!("cannot write: {e}")),
+            Sink::Ndjson(mut w) => w.flush().map_err(|e| format!("cannot write: {e}")),
         }
     }
 }
@@ -349,42 +458,32 @@ pub fn export<W: Write + Send>(
     out: W,
     warn: &(dyn Fn(&str, &str) + Sync),
 ) -> Result<Exported, ExportError> {
+    let schema = schema();
     let mut sink = match format {
         ExportFormat::Parquet => {
-            let schema = schema();
             let props = parquet::file::properties::WriterProperties::builder()
                 .set_compression(parquet::basic::Compression::SNAPPY)
                 .set_max_row_group_row_count(Some(BATCH_ROWS))
                 .build();
             let w = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props))
                 .map_err(|e| ExportError::Write(e.to_string()))?;
-            Sink::Parquet(Box::new(w), schema)
+            Sink::Parquet(Box::new(w))
         }
-        ExportFormat::Ndjson => Sink::Ndjson(
-            std::io::BufWriter::with_capacity(1 << 20, out),
-            bulk_index.map(str::to_string),
-        ),
+        ExportFormat::Ndjson => Sink::Ndjson(std::io::BufWriter::with_capacity(1 << 20, out)),
     };
     let skipped = Mutex::new(Exported::default());
     // Scan ids written so far: a report copied into two directories must
     // not count twice in every query.
     let seen = Mutex::new(std::collections::HashSet::<String>::new());
-    let (tx, rx) = mpsc::sync_channel::<Vec<Row>>(4);
+    // Workers encode each report's rows (the costly part, in parallel); the
+    // writer only appends, and the Parquet writer cuts row groups.
+    let (tx, rx) = mpsc::sync_channel::<(usize, Chunk)>(8);
     let result = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<usize, String> {
             let mut rows = 0;
-            let mut pending: Vec<Row> = Vec::with_capacity(BATCH_ROWS);
-            for chunk in rx {
-                pending.extend(chunk);
-                if pending.len() >= BATCH_ROWS {
-                    sink.write(&pending)?;
-                    rows += pending.len();
-                    pending.clear();
-                }
-            }
-            if !pending.is_empty() {
-                sink.write(&pending)?;
-                rows += pending.len();
+            for (n, chunk) in rx {
+                sink.write(chunk)?;
+                rows += n;
             }
             sink.finish()?;
             Ok(rows)
@@ -392,19 +491,18 @@ pub fn export<W: Write + Send>(
         let read = read::files(paths).par_bridge().try_for_each_with(
             tx,
             |tx, item| -> Result<(), ExportError> {
-                let (path, outcome) = match item {
+                let (path, bytes) = match item {
                     Ok(p) => {
-                        let res = read::read(&p).and_then(|bytes| {
-                            let text = std::str::from_utf8(&bytes).map_err(|e| {
-                                format!("not JSON: invalid UTF-8 at byte {}", e.valid_up_to())
-                            })?;
-                            Report::from_json(text)
-                        });
-                        (p, res)
+                        let bytes = read::read(&p);
+                        (p, bytes)
                     }
                     Err((p, reason)) => (p, Err(reason)),
                 };
-                match outcome {
+                let view = bytes
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|b| read::parse(b, |v: &View| &v.schema_version));
+                match view {
                     Ok(report) => {
                         if !filters.keeps_report(
                             report.target.hostname.as_deref().unwrap_or(""),
@@ -415,7 +513,7 @@ pub fn export<W: Write + Send>(
                         let fresh = seen
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
-                            .insert(report.scan.id.clone());
+                            .insert(report.scan.id.to_string());
                         let mut counts = skipped.lock().unwrap_or_else(|e| e.into_inner());
                         if !fresh {
                             counts.duplicates += 1;
@@ -424,8 +522,10 @@ pub fn export<W: Write + Send>(
                         counts.reports += 1;
                         drop(counts);
                         let rows = rows_of(&report, filters);
+                        let chunk = encode(&rows, format, &schema, bulk_index)
+                            .map_err(ExportError::Write)?;
                         // The writer stopped (a write error): nothing more to do.
-                        tx.send(rows)
+                        tx.send((rows.len(), chunk))
                             .map_err(|_| ExportError::Write("writer stopped".into()))
                     }
                     Err(reason) => {

@@ -142,13 +142,22 @@ pub struct ResultPart<'a> {
 /// Parses a report's digest; the error says why the file is not one this
 /// build can aggregate.
 pub fn digest(bytes: &[u8]) -> Result<Digest<'_>, String> {
+    parse(bytes, |d: &Digest| &d.schema_version)
+}
+
+/// Parses a report into `T`, a view that borrows from `bytes`, and checks
+/// its schema version (read by `version`).
+pub fn parse<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    version: impl Fn(&T) -> &str,
+) -> Result<T, String> {
     // Validating UTF-8 up front (vectorized) lets the parser skip the
     // check inside every string it passes over.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not JSON: invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    match serde_json::from_str::<Digest>(text) {
+    match serde_json::from_str::<T>(text) {
         Ok(d) => {
-            check_version(&d.schema_version)?;
+            check_version(version(&d))?;
             Ok(d)
         }
         Err(e) => {

@@ -388,18 +388,18 @@ impl RuleReport {
     /// or of all of them when none failed on its own (a `not` of a check
     /// that held).
     pub fn found(&self) -> String {
-        let failed: Vec<Evidence> = self
-            .evidence
-            .iter()
-            .filter(|e| e.outcome == Outcome::Fail)
-            .cloned()
-            .collect();
-        crate::engine::summarize(if failed.is_empty() {
-            &self.evidence
-        } else {
-            &failed
-        })
+        found(&self.evidence)
     }
+}
+
+/// See [`RuleReport::found`].
+pub fn found(evidence: &[Evidence]) -> String {
+    let failed: Vec<Evidence> = evidence
+        .iter()
+        .filter(|e| e.outcome == Outcome::Fail)
+        .cloned()
+        .collect();
+    crate::engine::summarize(if failed.is_empty() { evidence } else { &failed })
 }
 
 /// The fixed sample report of `tests/fixtures/reports/`, for the renderers'
