@@ -28,8 +28,8 @@ use clap::Parser;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use posture::diag::Diagnostic;
-use posture::engine::compare;
 use posture::engine::probe;
+use posture::engine::{self, compare};
 use posture::engine::{Evidence, Observation, Outcome, RuleResult};
 use posture::facts::Source;
 use posture::policy::{
@@ -585,8 +585,8 @@ impl<'p> Fleet<'p> {
                 let leaf = leaves(&rule.check).into_iter().next()?;
                 let note = missing_note(&leaf.probe);
                 let evidence = vec![Evidence {
-                    subject: subject(leaf),
-                    expected: expected(leaf),
+                    subject: engine::subject(leaf),
+                    expected: engine::expectation(leaf),
                     observed: Vec::new(),
                     observed_count: 0,
                     outcome: Outcome::NotApplicable,
@@ -664,7 +664,8 @@ impl<'p> Fleet<'p> {
                 if present {
                     // Not keyed by host: a managed fleet runs one version
                     // of a package per release.
-                    let mut rng = Rng::new(&[self.seed(), S_COMPONENT, name_key(&subject(check))]);
+                    let mut rng =
+                        Rng::new(&[self.seed(), S_COMPONENT, name_key(&engine::subject(check))]);
                     let obs = Observation {
                         value: record(&check.probe, host.os, &mut rng),
                         source: source(&check.probe, host.os, &mut rng),
@@ -678,8 +679,8 @@ impl<'p> Fleet<'p> {
             }
         };
         let evidence = Evidence {
-            subject: subject(check),
-            expected: expected(check),
+            subject: engine::subject(check),
+            expected: engine::expectation(check),
             observed_count: observed.len(),
             observed,
             outcome: if ok { Outcome::Pass } else { Outcome::Fail },
@@ -856,8 +857,8 @@ impl<'p> Fleet<'p> {
                         let r = error_reason(&p.probe, host.os, &mut rng);
                         reason = Some(r.clone());
                         return Evidence {
-                            subject: subject(p),
-                            expected: expected(p),
+                            subject: engine::subject(p),
+                            expected: engine::expectation(p),
                             observed: Vec::new(),
                             observed_count: 0,
                             outcome: Outcome::Error,
@@ -974,38 +975,6 @@ fn leaves(check: &Check) -> Vec<&ProbeCheck> {
     let mut out = Vec::new();
     visit(check, &mut out);
     out
-}
-
-fn subject(check: &ProbeCheck) -> String {
-    let mut s = probe::describe(&check.probe);
-    if !check.filter.is_empty() {
-        let conds: Vec<String> = check
-            .filter
-            .iter()
-            .map(|(f, c)| format!("{f} {c}"))
-            .collect();
-        s.push_str(&format!(" where {}", conds.join(" and ")));
-    }
-    if let Some(field) = &check.field {
-        s.push_str(&format!(": {field}"));
-    }
-    s
-}
-
-fn expected(check: &ProbeCheck) -> String {
-    match &check.assertion {
-        Assertion::Exists(true) => "exists".into(),
-        Assertion::Exists(false) => "does not exist".into(),
-        Assertion::Count(c) => format!("count {c}"),
-        Assertion::Value(c) => {
-            let q = match check.quantifier {
-                Quantifier::All => "",
-                Quantifier::Any => "at least one: ",
-                Quantifier::None => "none: ",
-            };
-            format!("{q}{c}")
-        }
-    }
 }
 
 /// What a probe notes when it finds nothing, as `engine::probe` words it.
@@ -1378,8 +1347,8 @@ fn probe_evidence(check: &ProbeCheck, pass: bool, os: &Os, rng: &mut Rng) -> Evi
         }
     };
     let nothing = |outcome: Outcome| Evidence {
-        subject: subject(check),
-        expected: expected(check),
+        subject: engine::subject(check),
+        expected: engine::expectation(check),
         observed: Vec::new(),
         observed_count: 0,
         outcome,
@@ -1434,8 +1403,8 @@ fn probe_evidence(check: &ProbeCheck, pass: bool, os: &Os, rng: &mut Rng) -> Evi
         }
     };
     Evidence {
-        subject: subject(check),
-        expected: expected(check),
+        subject: engine::subject(check),
+        expected: engine::expectation(check),
         observed_count: observed.len(),
         observed,
         outcome,

@@ -271,7 +271,9 @@ fn combine(children: &[Check], facts: &Facts, rule: impl Fn(&[Outcome]) -> Outco
     }
 }
 
-fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
+/// What a check looks at, as evidence names it: the probe, its `where`
+/// conditions and its field (`users * where uid equals 0: name`).
+pub fn subject(check: &ProbeCheck) -> String {
     let mut subject = probe::describe(&check.probe);
     if !check.filter.is_empty() {
         let conds: Vec<String> = check
@@ -284,6 +286,11 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
     if let Some(field) = &check.field {
         subject.push_str(&format!(": {field}"));
     }
+    subject
+}
+
+fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
+    let subject = subject(check);
     let expected = expectation(check);
     let skipped = |outcome: Outcome, reason: String| Verdict {
         outcome,
@@ -408,7 +415,8 @@ fn field_value(value: &Value, field: &str) -> Value {
     probe::lookup(value, &parts).cloned().unwrap_or(Value::Null)
 }
 
-fn expectation(check: &ProbeCheck) -> String {
+/// What a check requires, as evidence names it (`at least one: equals "no"`).
+pub fn expectation(check: &ProbeCheck) -> String {
     match &check.assertion {
         Assertion::Exists(true) => "exists".into(),
         Assertion::Exists(false) => "does not exist".into(),
