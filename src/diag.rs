@@ -18,6 +18,11 @@ pub struct Diagnostic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
     pub message: String,
+    /// The problem left part of the input unread (a file cut at the read
+    /// limit, an included file that could not be read): checks that need
+    /// what is missing are `error`, never `pass`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
 }
 
 impl Diagnostic {
@@ -27,6 +32,15 @@ impl Diagnostic {
             line: None,
             column: None,
             message: message.into(),
+            incomplete: false,
+        }
+    }
+
+    /// A problem that left part of the input unread; see [`Diagnostic::incomplete`].
+    pub fn incomplete(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            incomplete: true,
+            ..Diagnostic::new(file, message)
         }
     }
 

@@ -56,7 +56,8 @@ pub enum TargetError {
 pub struct FileText {
     pub path: String,
     pub text: String,
-    /// The file was longer than the read cap; `text` holds its beginning.
+    /// The file was longer than the read cap; `text` holds the whole lines
+    /// of its beginning, never a partial last line.
     pub truncated: bool,
 }
 
@@ -283,9 +284,16 @@ impl Target {
     }
 
     pub fn read_text_capped(&self, path: &str, cap: u64) -> Result<Option<FileText>, TargetError> {
-        let Some((bytes, truncated)) = self.read_bytes_capped(path, cap)? else {
+        let Some((mut bytes, truncated)) = self.read_bytes_capped(path, cap)? else {
             return Ok(None);
         };
+        if truncated {
+            // Cut in two, the last line could read as a different, wrong
+            // value (`PASS_MAX_DAYS 9` from `PASS_MAX_DAYS 99999`): a cut
+            // file yields only its whole lines.
+            let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            bytes.truncate(keep);
+        }
         let text = match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -543,7 +551,12 @@ mod tests {
         let t = t.with_read_cap(1024);
         let text = t.read_text("/etc/huge").unwrap().unwrap();
         assert!(text.truncated);
-        assert_eq!(text.text.len(), 1024);
+        // No newline in the first 1024 bytes: no whole line to give.
+        assert_eq!(text.text, "");
+        fs::write(dir.path().join("etc/defs"), "A 1\nPASS_MAX_DAYS 99999\n").unwrap();
+        let text = t.with_read_cap(9).read_text("/etc/defs").unwrap().unwrap();
+        assert!(text.truncated);
+        assert_eq!(text.text, "A 1\n", "the partial line `PASS_MAX` is dropped");
     }
 
     #[test]

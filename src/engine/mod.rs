@@ -313,7 +313,7 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
         Err(Skip::NotApplicable(r)) => return skipped(Outcome::NotApplicable, r),
         Err(Skip::Error(r)) => return skipped(Outcome::Error, r),
     };
-    let Gathered { items, notes } = gathered;
+    let Gathered { items, notes, gaps } = gathered;
     let items: Vec<Item> = items
         .into_iter()
         .filter(|item| {
@@ -329,7 +329,6 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
             item
         })
         .collect();
-    let note = (!notes.is_empty()).then(|| notes.join("; "));
     let observed_count = items.len();
 
     let (outcome, matched): (Outcome, Vec<bool>) = match &check.assertion {
@@ -364,6 +363,13 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
         }
     };
 
+    // Input left unread may hold items that change the verdict: then it
+    // is an error, whatever the items seen say.
+    let incomplete = !gaps.is_empty() && !settled(check, outcome, observed_count);
+    let outcome = if incomplete { Outcome::Error } else { outcome };
+    let notes: Vec<String> = notes.into_iter().chain(gaps).collect();
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+
     // Offending items first: they are what an auditor needs to see.
     let offending = |m: bool| match (&check.assertion, check.quantifier) {
         (Assertion::Value(_), Quantifier::None) => m,
@@ -385,6 +391,10 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
 
     let reason = match outcome {
         Outcome::NotApplicable => Some(note.clone().unwrap_or_else(|| "nothing observed".into())),
+        Outcome::Error => Some(format!(
+            "{subject}: not all of the input could be read: {}",
+            note.clone().unwrap_or_default()
+        )),
         _ => None,
     };
     Verdict {
@@ -398,6 +408,23 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
             outcome,
             note,
         }],
+    }
+}
+
+/// Whether a verdict on the items seen holds whatever items the unread
+/// input held: an offending item seen fails `all` and `none` (and
+/// `exists: false`), a matching one passes `any` (and `exists: true`).
+fn settled(check: &ProbeCheck, outcome: Outcome, seen: usize) -> bool {
+    match (&check.assertion, outcome) {
+        (Assertion::Exists(true), Outcome::Pass) | (Assertion::Exists(false), Outcome::Fail) => {
+            true
+        }
+        (Assertion::Value(_), _) if seen == 0 => false,
+        (Assertion::Value(_), Outcome::Fail) => {
+            matches!(check.quantifier, Quantifier::All | Quantifier::None)
+        }
+        (Assertion::Value(_), Outcome::Pass) => check.quantifier == Quantifier::Any,
+        _ => false,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Probes: what each one observes in the facts, as items with their source.
 
+use crate::diag::Diagnostic;
 use crate::facts::walk::Interest;
-use crate::facts::{fact_ref, keyvalue, FactError, Facts, Source};
+use crate::facts::{keyvalue, Collected, FactError, FactResult, Facts, Source};
 use crate::policy::{Probe, ProbeCheck, Separator, View};
 use crate::target::TargetError;
 use globset::GlobMatcher;
@@ -60,6 +61,43 @@ impl From<&TargetError> for Skip {
 pub struct Gathered {
     pub items: Vec<Item>,
     pub notes: Vec<String>,
+    /// Input that could not be read in full, so items may be missing: a
+    /// verdict that the missing items could change is an error.
+    pub gaps: Vec<String>,
+}
+
+impl Gathered {
+    /// The value of a fact the probe lists items from; what its input
+    /// lacks becomes a gap.
+    fn listed<'f, T>(&mut self, fact: &'f FactResult<T>) -> Result<&'f T, Skip> {
+        let c = fact.as_ref().map_err(|e| Skip::from(e.clone()))?;
+        self.note_gaps(&c.diagnostics);
+        Ok(&c.value)
+    }
+
+    fn note_gaps(&mut self, diagnostics: &[Diagnostic]) {
+        for d in diagnostics.iter().filter(|d| d.incomplete) {
+            let gap = d.to_string();
+            if !self.gaps.contains(&gap) {
+                self.gaps.push(gap);
+            }
+        }
+    }
+}
+
+/// The value of a fact the probe reads one effective value from: input
+/// left unread could hold the assignment that wins, so any gap is an error.
+fn exact<T>(fact: &FactResult<T>) -> Result<&T, Skip> {
+    whole(fact.as_ref().map_err(|e| Skip::from(e.clone()))?)
+}
+
+fn whole<T>(c: &Collected<T>) -> Result<&T, Skip> {
+    match c.diagnostics.iter().find(|d| d.incomplete) {
+        Some(d) => Err(Skip::Error(format!(
+            "the effective value cannot be known: {d}"
+        ))),
+        None => Ok(&c.value),
+    }
 }
 
 /// Fields that exist only on a live host; asking for them elsewhere makes a
@@ -172,9 +210,9 @@ fn fields_used(check: &ProbeCheck) -> impl Iterator<Item = &str> {
 /// The files a content probe reads. A glob (or `~/`) names files to read,
 /// so directories it matches (a `locks/` beside drop-ins) are passed over;
 /// a plain path naming a directory stays an error when it is read.
-fn readable_paths(facts: &Facts, pattern: &str) -> Result<Vec<String>, Skip> {
+fn readable_paths(facts: &Facts, pattern: &str, out: &mut Gathered) -> Result<Vec<String>, Skip> {
     let paths = facts.paths(pattern);
-    let paths = paths.as_ref().as_ref().map_err(Skip::from)?;
+    let paths = out.listed(&paths)?;
     if !crate::target::has_glob_chars(pattern) && !pattern.starts_with("~/") {
         return Ok(paths.clone());
     }
@@ -204,22 +242,34 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
     let mut out = Gathered::default();
     match &check.probe {
         Probe::File { path, follow } => {
-            let users = facts.passwd();
-            let groups = facts.group();
+            // Names come from the target's accounts: a check that reads
+            // them cannot be judged without them.
+            let uses = |field: &str| fields_used(check).any(|f| f == field);
+            let users = if uses("owner") {
+                out.listed(facts.passwd())?.as_slice()
+            } else {
+                crate::facts::fact_ref(facts.passwd()).map_or(&[][..], Vec::as_slice)
+            };
+            let groups = if uses("group") {
+                out.listed(facts.group())?.as_slice()
+            } else {
+                crate::facts::fact_ref(facts.group()).map_or(&[][..], Vec::as_slice)
+            };
             let owner = |uid: u32| -> Value {
-                fact_ref(users)
-                    .ok()
-                    .and_then(|u| u.iter().find(|u| u.uid == uid))
+                users
+                    .iter()
+                    .find(|u| u.uid == uid)
                     .map_or(Value::Null, |u| json!(u.name))
             };
             let group = |gid: u32| -> Value {
-                fact_ref(groups)
-                    .ok()
-                    .and_then(|g| g.iter().find(|g| g.gid == gid))
+                groups
+                    .iter()
+                    .find(|g| g.gid == gid)
                     .map_or(Value::Null, |g| json!(g.name))
             };
             let paths = facts.paths(path);
-            for p in paths.as_ref().as_ref().map_err(Skip::from)? {
+            let paths = out.listed(&paths)?.clone();
+            for p in &paths {
                 match &*facts.file_meta(p, *follow) {
                     Ok(Some(m)) => out.items.push(Item::new(
                         json!({
@@ -239,12 +289,12 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     Err(e) => return Err(e.into()),
                 }
             }
-            if paths.as_ref().as_ref().is_ok_and(|p| p.is_empty()) {
+            if paths.is_empty() {
                 out.notes.push(format!("nothing matches {path}"));
             }
         }
         Probe::FileContent { path, line } => {
-            let paths = readable_paths(facts, path)?;
+            let paths = readable_paths(facts, path, &mut out)?;
             let paths = &paths;
             if paths.is_empty() {
                 out.notes.push(format!("nothing matches {path}"));
@@ -259,6 +309,11 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     }
                     Err(e) => return Err(e.into()),
                 };
+                if text.truncated {
+                    out.gaps.push(format!(
+                        "{p}: file is larger than the read limit; only its beginning was read"
+                    ));
+                }
                 for (i, raw) in text.text.lines().enumerate() {
                     let l = raw.strip_suffix('\r').unwrap_or(raw);
                     let value = match line {
@@ -293,13 +348,14 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 },
                 case_insensitive_keys: *ignore_case,
             };
-            let paths = readable_paths(facts, path)?;
+            let paths = readable_paths(facts, path, &mut out)?;
             let paths = &paths;
             // Later files override earlier ones, as drop-in directories do.
             let mut found = None;
             for p in paths {
                 match &*facts.config(p, &opts) {
-                    Ok(Some(entries)) => {
+                    Ok(Some(parsed)) => {
+                        let entries = whole(parsed)?;
                         if let Some(e) =
                             keyvalue::lookup(entries, section.as_deref(), key, *ignore_case)
                         {
@@ -323,7 +379,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             keyword,
             include_match,
         } => {
-            let sshd = fact_ref(facts.sshd()).map_err(Skip::from)?;
+            let sshd = exact(facts.sshd())?;
             let Some(cfg) = sshd else {
                 out.notes.push("/etc/ssh/sshd_config does not exist".into());
                 return Ok(out);
@@ -355,7 +411,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             fallback,
         } => {
             let configured = |out: &mut Gathered| -> Result<(), Skip> {
-                let c = fact_ref(facts.sysctl_configured()).map_err(Skip::from)?;
+                let c = exact(facts.sysctl_configured())?;
                 match c.get(key) {
                     Some(s) => out
                         .items
@@ -385,7 +441,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::Package { name } => {
-            let pkgs = fact_ref(facts.packages()).map_err(Skip::from)?;
+            let pkgs = out.listed(facts.packages())?;
             // One database read is enough to answer; an unreadable one
             // beside it (rare) is in the report's diagnostics.
             let readable = pkgs.managers.iter().any(|m| !pkgs.unread.contains(m));
@@ -409,7 +465,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::Service { name } => {
-            let services = fact_ref(facts.services()).map_err(Skip::from)?;
+            let services = exact(facts.services())?;
             match services.get(name) {
                 Some(s) => out.items.push(Item::new(
                     serde_json::to_value(s).unwrap_or(Value::Null),
@@ -419,9 +475,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::KernelModule { name } => {
-            let config = fact_ref(facts.modprobe()).map_err(Skip::from)?;
+            let config = exact(facts.modprobe())?;
             let loaded = if live {
-                let mods = fact_ref(facts.modules_loaded()).map_err(Skip::from)?;
+                let mods = exact(facts.modules_loaded())?;
                 json!(mods.iter().any(|m| &m.name == name))
             } else {
                 Value::Null
@@ -466,13 +522,12 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 View::Configured => facts.fstab(),
             };
             match runtime {
-                Ok(c) => find(&c.value, &mut out),
                 Err(FactError::RuntimeOnly { .. }) if *fallback => {
                     out.notes
                         .push("runtime mounts unavailable; /etc/fstab used".into());
-                    find(fact_ref(facts.fstab()).map_err(Skip::from)?, &mut out);
+                    find(exact(facts.fstab())?, &mut out);
                 }
-                Err(e) => return Err(e.clone().into()),
+                other => find(exact(other)?, &mut out),
             }
         }
         Probe::User { name } | Probe::Group { name } => {
@@ -500,7 +555,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }
             }
             let all = facts.json(if is_user { "users" } else { "groups" });
-            let all = all.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
+            let all = out.listed(&all)?;
             // Evidence cites the file the compared value comes from.
             let shadow = check
                 .field
@@ -529,7 +584,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::Listening { port } => {
-            let sockets = fact_ref(facts.listening()).map_err(Skip::from)?;
+            let sockets = out.listed(facts.listening())?;
             for s in sockets.iter().filter(|s| port.is_none_or(|p| s.port == p)) {
                 out.items.push(Item::new(
                     serde_json::to_value(s).unwrap_or(Value::Null),
@@ -538,7 +593,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::Process { name } => {
-            let procs = fact_ref(facts.processes()).map_err(Skip::from)?;
+            let procs = out.listed(facts.processes())?;
             let m = matcher(name);
             for p in procs
                 .iter()
@@ -551,11 +606,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
         }
         Probe::Walk { kind } => {
-            let walk = fact_ref(facts.walk()).map_err(Skip::from)?;
-            if walk.unreadable > 0 {
-                out.notes
-                    .push(format!("{} directories could not be read", walk.unreadable));
-            }
+            let walk = out.listed(facts.walk())?;
             for e in walk.matching(interest(kind)) {
                 out.items.push(Item::new(
                     json!({
@@ -576,8 +627,16 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 )));
             }
             let root = facts.json(name);
-            let root = root.as_ref().as_ref().map_err(|e| Skip::from(e.clone()))?;
             let rest: Vec<&str> = parts.collect();
+            // A list may lack items the unread input held; one value may
+            // be the wrong one.
+            let listed =
+                matches!(&*root, Ok(c) if matches!(lookup(&c.value, &rest), Some(Value::Array(_))));
+            let root = if listed {
+                out.listed(&root)?
+            } else {
+                exact(&root)?
+            };
             match lookup(root, &rest) {
                 Some(Value::Array(items)) => out
                     .items

@@ -27,7 +27,7 @@ use crate::diag::Diagnostic;
 use crate::target::TargetError;
 
 pub use source::Source;
-pub use store::{fact_ref, Facts, FACT_NAMES};
+pub use store::{fact_ref, incomplete, Facts, FACT_NAMES};
 
 /// A fact's value with the problems met while parsing its files.
 #[derive(Debug, Clone)]
@@ -56,29 +56,25 @@ pub enum FactError {
 
 pub type FactResult<T> = Result<Collected<T>, FactError>;
 
-/// The problem of a file cut by the read cap.
+/// The problem of a file cut by the read cap: what follows the cut is
+/// unknown, so checks that need it are errors.
 pub(crate) fn truncated(path: &str) -> Diagnostic {
-    Diagnostic::new(
+    Diagnostic::incomplete(
         path,
         "file is larger than the read limit; only its beginning was read",
     )
 }
 
-/// The text of a file to parse. When the read cap cut the file, notes that
-/// and drops the last, partial line: cut in two, it could read as a
-/// different, wrong value (`= 1` from `= 10`).
+/// The text of a file to parse, noting when the read cap cut it (the
+/// target gives only whole lines of a cut file).
 pub(crate) fn whole_lines<'a>(
     text: &'a crate::target::FileText,
     diags: &mut Vec<Diagnostic>,
 ) -> &'a str {
-    if !text.truncated {
-        return &text.text;
+    if text.truncated {
+        diags.push(truncated(&text.path));
     }
-    diags.push(truncated(&text.path));
-    match text.text.rfind('\n') {
-        Some(i) => text.text.get(..=i).unwrap_or(""),
-        None => "",
-    }
+    &text.text
 }
 
 /// Lines with their 1-based numbers, without the `\r` of CRLF endings.

@@ -299,7 +299,7 @@ pub fn collect(target: &Target) -> FactResult<Packages> {
             packages.extend(found);
             diags.extend(found_diags);
             if file.truncated {
-                diags.push(Diagnostic::new(
+                diags.push(Diagnostic::incomplete(
                     &file.path,
                     "file is larger than the read limit; packages listed after that point are missing",
                 ));

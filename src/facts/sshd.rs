@@ -894,10 +894,12 @@ impl Parser<'_> {
                 }
                 match &file.content {
                     Ok(text) => self.parse_file(&file.path, text, depth + 1, scope),
-                    Err(reason) => self.diag(
-                        path,
-                        line_no,
-                        format!("cannot read included file `{}`: {reason}", file.path),
+                    Err(reason) => self.diags.push(
+                        Diagnostic::incomplete(
+                            path,
+                            format!("cannot read included file `{}`: {reason}", file.path),
+                        )
+                        .at(line_no, None),
                     ),
                 }
             }

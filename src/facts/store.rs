@@ -56,7 +56,9 @@ pub const FACT_NAMES: &[&str] = &[
 
 /// A parser of a line-oriented file: entries and the problems met.
 type Parser<T> = fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>);
-type ConfigResult = Result<Option<Vec<keyvalue::KvEntry>>, TargetError>;
+/// A parsed key/value file (its diagnostics say whether it was cut), or
+/// `None` when it does not exist.
+type ConfigResult = Result<Option<Collected<Vec<keyvalue::KvEntry>>>, TargetError>;
 
 pub struct Facts<'t> {
     target: &'t Target,
@@ -84,9 +86,9 @@ pub struct Facts<'t> {
     sysctl_runtime: Keyed<String, Result<Option<sysctl::SysctlSetting>, FactError>>,
     file_meta: Keyed<(String, bool), Result<Option<FileMeta>, TargetError>>,
     file_text: Keyed<String, Result<Option<FileText>, TargetError>>,
-    globs: Keyed<String, Result<Vec<String>, TargetError>>,
+    globs: Keyed<String, Result<Collected<Vec<String>>, FactError>>,
     config: Keyed<(String, u8, bool), ConfigResult>,
-    json: Keyed<String, Result<Value, FactError>>,
+    json: Keyed<String, Result<Collected<Value>, FactError>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
     timings: Mutex<Vec<(String, Duration)>>,
 }
@@ -309,6 +311,7 @@ impl<'t> Facts<'t> {
             let Some(main) = self.target.read_text(MAIN)? else {
                 return Ok(Collected::new(None, Vec::new()));
             };
+            let mut cut = Vec::new();
             let mut read_glob = |pattern: &str| -> Vec<sshd::IncludedFile> {
                 let paths = match self.target.glob(pattern) {
                     Ok(p) => p,
@@ -323,7 +326,12 @@ impl<'t> Facts<'t> {
                     .into_iter()
                     .map(|path| {
                         let content = match self.target.read_text(&path) {
-                            Ok(Some(t)) => Ok(t.text),
+                            Ok(Some(t)) => {
+                                if t.truncated {
+                                    cut.push(truncated(&path));
+                                }
+                                Ok(t.text)
+                            }
                             Ok(None) => Err("file vanished while reading".to_string()),
                             Err(e) => Err(e.to_string()),
                         };
@@ -335,6 +343,7 @@ impl<'t> Facts<'t> {
             let body = whole_lines(&main, &mut diags);
             let (config, parse_diags) = sshd::parse(MAIN, body, &mut read_glob);
             diags.extend(parse_diags);
+            diags.extend(cut);
             Ok(Collected::new(Some(config), diags))
         })
     }
@@ -381,44 +390,51 @@ impl<'t> Facts<'t> {
         })
     }
 
-    /// The paths a probe's path argument names: itself, or a glob's matches.
-    pub fn paths(&self, pattern: &str) -> Arc<Result<Vec<String>, TargetError>> {
+    /// The paths a probe's path argument names: itself, or a glob's
+    /// matches. `~/` stands for every login home, so an unreadable passwd
+    /// is an error here, and a cut one leaves an incomplete diagnostic.
+    pub fn paths(&self, pattern: &str) -> Arc<Result<Collected<Vec<String>>, FactError>> {
         if let Some(rest) = pattern.strip_prefix("~/") {
             return self.globs.get(pattern.to_string(), || {
+                let homes = self.login_homes()?;
                 let mut out = Vec::new();
-                for home in self.login_homes() {
+                for home in &homes.value {
                     let expanded = format!("{}/{rest}", home.trim_end_matches('/'));
                     match &*self.paths(&expanded) {
-                        Ok(paths) => out.extend(paths.iter().cloned()),
+                        Ok(paths) => out.extend(paths.value.iter().cloned()),
                         Err(e) => return Err(e.clone()),
                     }
                 }
-                Ok(out)
+                Ok(Collected::new(out, homes.diagnostics))
             });
         }
         if !crate::target::has_glob_chars(pattern) {
-            return Arc::new(Ok(vec![pattern.to_string()]));
+            return Arc::new(Ok(Collected::new(vec![pattern.to_string()], Vec::new())));
         }
-        self.globs
-            .get(pattern.to_string(), || self.target.glob(pattern))
+        self.globs.get(pattern.to_string(), || {
+            Ok(Collected::new(self.target.glob(pattern)?, Vec::new()))
+        })
     }
 
     /// The home directories `~/` stands for in paths: those of accounts
     /// with a login shell, in passwd order, each once; `/` and relative
-    /// homes are left out, as no user's files live there.
-    pub fn login_homes(&self) -> Vec<String> {
+    /// homes are left out, as no user's files live there. The incomplete
+    /// diagnostics of passwd come along.
+    pub fn login_homes(&self) -> Result<Collected<Vec<String>>, FactError> {
+        let passwd = self.passwd().as_ref().map_err(Clone::clone)?;
+        let mut seen = HashSet::new();
         let mut homes: Vec<String> = Vec::new();
-        for u in fact_ref(self.passwd()).into_iter().flatten() {
+        for u in &passwd.value {
             let home = u.home.trim_end_matches('/');
             if u.has_login_shell()
                 && home.starts_with('/')
                 && !crate::target::has_glob_chars(home)
-                && !homes.iter().any(|h| h == home)
+                && seen.insert(home)
             {
                 homes.push(home.to_string());
             }
         }
-        homes
+        Ok(Collected::new(homes, incomplete(&passwd.diagnostics)))
     }
 
     /// A key/value configuration file, parsed; `None` when it does not exist.
@@ -434,9 +450,12 @@ impl<'t> Facts<'t> {
                 let text = self.file_text(path);
                 match &*text {
                     Ok(Some(t)) => {
-                        let (entries, diags) = keyvalue::parse(&t.text, path, options);
+                        let mut diags = Vec::new();
+                        let body = whole_lines(t, &mut diags);
+                        let (entries, parse_diags) = keyvalue::parse(body, path, options);
+                        diags.extend(parse_diags);
                         self.note(&diags);
-                        Ok(Some(entries))
+                        Ok(Some(Collected::new(entries, diags)))
                     }
                     Ok(None) => Ok(None),
                     Err(e) => Err(e.clone()),
@@ -551,27 +570,57 @@ impl<'t> Facts<'t> {
         Ok(Value::Array(out))
     }
 
-    /// A fact as JSON, for `fact:` probes and `posture inventory`.
-    pub fn json(&self, name: &str) -> Arc<Result<Value, FactError>> {
+    /// A fact as JSON, for `fact:` probes and `posture inventory`, with the
+    /// incomplete diagnostics of the facts it was built from.
+    pub fn json(&self, name: &str) -> Arc<Result<Collected<Value>, FactError>> {
         self.json.get(name.to_string(), || self.compute_json(name))
     }
 
-    fn compute_json(&self, name: &str) -> Result<Value, FactError> {
-        fn to<T: serde::Serialize>(r: &FactResult<T>) -> Result<Value, FactError> {
+    fn compute_json(&self, name: &str) -> Result<Collected<Value>, FactError> {
+        fn to<T: serde::Serialize>(r: &FactResult<T>) -> Result<Collected<Value>, FactError> {
             let c = r.as_ref().map_err(Clone::clone)?;
-            Ok(serde_json::to_value(&c.value).unwrap_or(Value::Null))
+            Ok(Collected::new(
+                serde_json::to_value(&c.value).unwrap_or(Value::Null),
+                incomplete(&c.diagnostics),
+            ))
         }
+        /// `{key: value, ...}` of the parts, with all their gaps.
+        fn object(parts: Vec<(&str, Collected<Value>)>) -> Collected<Value> {
+            let mut map = serde_json::Map::new();
+            let mut gaps = Vec::new();
+            for (key, part) in parts {
+                map.insert(key.to_string(), part.value);
+                gaps.extend(part.diagnostics);
+            }
+            Collected::new(Value::Object(map), gaps)
+        }
+        let null = || Collected::new(Value::Null, Vec::new());
         match name {
-            "target" => Ok(json!({
-                "kind": self.target.kind(),
-                "root": self.target.root_dir().display().to_string(),
-            })),
+            "target" => Ok(Collected::new(
+                json!({
+                    "kind": self.target.kind(),
+                    "root": self.target.root_dir().display().to_string(),
+                }),
+                Vec::new(),
+            )),
             "os" => to(self.os()),
             "system" => to(self.system()),
             "hardware" => to(self.hardware()),
             "packages" => to(self.packages()),
-            "users" => self.users_json(),
-            "groups" => self.groups_json(),
+            "users" => {
+                let mut gaps = to(self.passwd())?.diagnostics;
+                gaps.extend(to(self.shadow()).map(|c| c.diagnostics).unwrap_or_default());
+                Ok(Collected::new(self.users_json()?, gaps))
+            }
+            "groups" => {
+                let mut gaps = to(self.group())?.diagnostics;
+                gaps.extend(
+                    to(self.gshadow())
+                        .map(|c| c.diagnostics)
+                        .unwrap_or_default(),
+                );
+                Ok(Collected::new(self.groups_json()?, gaps))
+            }
             "login_defs" => {
                 let opts = keyvalue::KvOptions {
                     separator: keyvalue::Separator::Whitespace,
@@ -580,34 +629,38 @@ impl<'t> Facts<'t> {
                 match &*self.config("/etc/login.defs", &opts) {
                     Ok(Some(entries)) => {
                         let mut map = serde_json::Map::new();
-                        for e in entries {
+                        for e in &entries.value {
                             map.insert(e.key.clone(), Value::String(e.value.clone()));
                         }
-                        Ok(Value::Object(map))
+                        Ok(Collected::new(
+                            Value::Object(map),
+                            incomplete(&entries.diagnostics),
+                        ))
                     }
-                    Ok(None) => Ok(json!({})),
+                    Ok(None) => Ok(Collected::new(json!({}), Vec::new())),
                     Err(e) => Err(FactError::Read(e.clone())),
                 }
             }
             "services" => to(self.services()),
-            "sysctl" => {
-                let configured = to(self.sysctl_configured())?;
-                Ok(json!({ "configured": configured }))
-            }
-            "mounts" => {
-                let configured = to(self.fstab())?;
-                let runtime = to(self.mounts_runtime()).unwrap_or(Value::Null);
-                Ok(json!({ "runtime": runtime, "configured": configured }))
-            }
-            "kernel_modules" => {
-                let configured = to(self.modprobe())?;
-                let loaded = to(self.modules_loaded()).unwrap_or(Value::Null);
-                Ok(json!({ "loaded": loaded, "configured": configured }))
-            }
+            "sysctl" => Ok(object(vec![("configured", to(self.sysctl_configured())?)])),
+            "mounts" => Ok(object(vec![
+                (
+                    "runtime",
+                    to(self.mounts_runtime()).unwrap_or_else(|_| null()),
+                ),
+                ("configured", to(self.fstab())?),
+            ])),
+            "kernel_modules" => Ok(object(vec![
+                (
+                    "loaded",
+                    to(self.modules_loaded()).unwrap_or_else(|_| null()),
+                ),
+                ("configured", to(self.modprobe())?),
+            ])),
             "sshd" => to(self.sshd()),
             "listening" => to(self.listening()),
             "processes" => to(self.processes()),
-            _ => Ok(Value::Null),
+            _ => Ok(null()),
         }
     }
 
@@ -617,7 +670,7 @@ impl<'t> Facts<'t> {
         let mut map = serde_json::Map::new();
         for name in FACT_NAMES {
             let value = match &*self.json(name) {
-                Ok(v) => v.clone(),
+                Ok(v) => v.value.clone(),
                 Err(FactError::RuntimeOnly { what }) => {
                     json!({ "unavailable": format!("{what} exists only on a live host") })
                 }
@@ -627,6 +680,15 @@ impl<'t> Facts<'t> {
         }
         Value::Object(map)
     }
+}
+
+/// The diagnostics that say part of a fact's input was not read.
+pub fn incomplete(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| d.incomplete)
+        .cloned()
+        .collect()
 }
 
 /// The value of a fact, or its error.

@@ -238,7 +238,7 @@ pub fn walk(target: &Target, spec: &WalkSpec) -> FactResult<Walk> {
     all.skipped.sort();
     all.skipped.dedup();
     if all.unreadable > 0 {
-        diagnostics.push(Diagnostic::new(
+        diagnostics.push(Diagnostic::incomplete(
             "/",
             format!(
                 "{} could not be read; whole-disk rules may miss files in them",
@@ -247,7 +247,7 @@ pub fn walk(target: &Target, spec: &WalkSpec) -> FactResult<Walk> {
         ));
     }
     if all.too_deep > 0 {
-        diagnostics.push(Diagnostic::new(
+        diagnostics.push(Diagnostic::incomplete(
             "/",
             format!(
                 "{} nested deeper than {MAX_DEPTH} levels not descended into; whole-disk rules may miss files in them",
