@@ -736,7 +736,7 @@ impl<'p> Fleet<'p> {
         } else {
             Vec::new()
         };
-        Report {
+        let mut report = Report {
             schema_version: report::SCHEMA_VERSION.to_string(),
             tool: Tool {
                 name: "posture".into(),
@@ -782,7 +782,11 @@ impl<'p> Fleet<'p> {
             results,
             diagnostics,
             waivers,
-        }
+            verdict: None,
+        };
+        // As `posture scan` judges it with the default gate.
+        report.judge(&report::gate::Gate::default());
+        report
     }
 
     /// Marks a failure waived, or notes the expired waiver on it, as

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use posture::fleet::export::ExportFormat;
 use posture::fleet::render::FleetFormat;
 use posture::policy::{self, Policy, Severity};
-use posture::report::gate::Gate;
+use posture::report::gate::{Gate, Status};
 use posture::report::table::{Style, Verbosity};
 use posture::report::{self, Format, Report};
 use posture::scan::{self, Selector};
@@ -16,12 +16,16 @@ use std::process::ExitCode;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the report passes: no rule failed (or none at or above --fail-on, and
-     the score is at least --min-score)
-  1  the report fails: a rule failed (at or above --fail-on), or the score
-     is below --min-score
+  0  PASSED: no rule at or above --fail-on failed or went unchecked, and the
+     score is at least --min-score
+  1  FAILED: a rule failed (at or above --fail-on), or the score is below
+     --min-score
   2  usage error or bad input (arguments, policy, waivers or report files,
-     unreadable root)
+     no policy or no rule selected, a --root that cannot be read or holds no
+     operating system)
+  3  INCOMPLETE: nothing failed, but a rule at or above --fail-on could not
+     be checked (outcome `error`, e.g. a file only root can read); pass
+     --allow-errors to accept that
 
 Examples:
   posture scan                                  # this host, built-in policy
@@ -197,6 +201,11 @@ struct OutputArgs {
     /// Fail (exit 1) when the score is below N (0-100).
     #[arg(long, value_name = "N", value_parser = parse_score)]
     min_score: Option<f64>,
+    /// Let the run pass although rules at or above --fail-on could not be
+    /// checked (outcome `error`, e.g. files only root can read); without
+    /// it such a run is INCOMPLETE (exit 3).
+    #[arg(long)]
+    allow_errors: bool,
     /// Terminal summary: only the verdict line.
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
@@ -441,8 +450,12 @@ fn run(cli: Cli) -> Result<u8> {
 fn open_target(args: &TargetArgs) -> Result<Target> {
     match &args.root {
         None => Ok(Target::live()),
-        Some(dir) => Target::root(dir)
-            .with_context(|| format!("cannot scan root filesystem {}", dir.display())),
+        Some(dir) => {
+            let target = Target::root(dir)
+                .with_context(|| format!("cannot scan root filesystem {}", dir.display()))?;
+            target.check_system().map_err(anyhow::Error::msg)?;
+            Ok(target)
+        }
     }
 }
 
@@ -512,6 +525,12 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
 fn report_cmd(args: ReportArgs) -> Result<u8> {
     let waivers = load_waivers(&args.output)?;
     let report = read_report(&args.report)?;
+    if report.results.is_empty() {
+        bail!(
+            "{}: the report holds no results; a scan that checked nothing cannot pass",
+            args.report.display()
+        );
+    }
     finish(report, waivers.as_ref(), &args.output)
 }
 
@@ -581,8 +600,9 @@ fn finish(
     let gate = Gate {
         fail_on: args.fail_on.0,
         min_score: args.min_score,
+        allow_errors: args.allow_errors,
     };
-    let verdict = gate.check(&report);
+    let verdict = report.judge(&gate).clone();
     let style = Style {
         width: table_width(),
         color: use_color(),
@@ -593,7 +613,6 @@ fn finish(
         } else {
             Verbosity::Normal
         },
-        gate: Some(verdict.clone()),
     };
     match &args.output {
         Some(path) => {
@@ -621,10 +640,10 @@ fn finish(
             other => other.render(&report),
         })?,
     }
-    if args.format != Format::Table && !verdict.is_empty() {
-        eprintln!("posture: failed: {}", verdict.join("; "));
+    if args.format != Format::Table && verdict.status != Status::Passed {
+        eprintln!("posture: {}", verdict.line());
     }
-    Ok(u8::from(!verdict.is_empty()))
+    Ok(verdict.status.exit_code())
 }
 
 fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
@@ -868,6 +887,16 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
                 }
             }
             diagnostics.extend(policy::duplicate_ids(&loaded));
+            if diagnostics.is_empty() && loaded.iter().all(|p| p.rules.is_empty()) {
+                bail!(
+                    "no rules in {}; a policy needs at least one rule to check anything",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             if diagnostics.is_empty() {
                 let rules: usize = loaded.iter().map(|p| p.rules.len()).sum();
                 print(&format!("ok: {} policies, {rules} rules\n", loaded.len()))?;

@@ -59,6 +59,9 @@ pub enum SelectError {
     UnknownRule(String),
     #[error("unknown profile `{0}`; known profiles: {1}")]
     UnknownProfile(String, String),
+    /// A scan of nothing would pass whatever the host is like.
+    #[error("no rule selected: {0}; nothing would be checked")]
+    NoRules(String),
 }
 
 impl Selector {
@@ -86,15 +89,34 @@ impl Selector {
                 ));
             }
         }
-        Ok(all
+        let total = all.len();
+        let chosen: Vec<_> = all
             .into_iter()
             .filter(|(_, r)| self.rules.is_empty() || self.rules.contains(&r.id))
             .filter(|(_, r)| !self.skip_rules.contains(&r.id))
+            .collect();
+        let unskipped = chosen.len();
+        let selected: Vec<_> = chosen
+            .into_iter()
             .filter(|(p, r)| match self.profile_for(p) {
                 Some(profile) => p.rule_in_profile(r, profile),
                 None => true,
             })
-            .collect())
+            .collect();
+        if selected.is_empty() {
+            return Err(SelectError::NoRules(if total == 0 {
+                "the policies hold no rules".to_string()
+            } else if unskipped == 0 {
+                "--skip-rule leaves none of the rules chosen".to_string()
+            } else {
+                let profile = match self.profile.as_deref() {
+                    Some(p) => format!("profile `{p}`"),
+                    None => "the default profile".to_string(),
+                };
+                format!("{profile} holds none of the {unskipped} rule(s) chosen")
+            }));
+        }
+        Ok(selected)
     }
 
     /// The profile that selects `policy`'s rules: the chosen one, else the
@@ -205,6 +227,7 @@ pub fn run<'t>(
         results,
         diagnostics: facts.diagnostics(),
         waivers: Vec::new(),
+        verdict: None,
     };
     Ok((report, facts))
 }

@@ -158,6 +158,34 @@ impl Target {
         })
     }
 
+    /// Why a root filesystem cannot be scanned, before any rule runs: a
+    /// directory that cannot be listed, or one that holds no operating
+    /// system (no `/etc`, no `os-release` in `/etc` or `/usr/lib`), such as
+    /// an image mountpoint with nothing mounted, `/proc` or `/dev`. Scanned
+    /// anyway, each would give a report about a host that is not there.
+    pub fn check_system(&self) -> Result<(), String> {
+        let dir = self.root.display();
+        if let Err(e) = self.read_dir("/") {
+            return Err(format!("cannot list {dir}: {e}"));
+        }
+        let etc = self.metadata("/etc", true).map_err(|e| e.to_string())?;
+        if !etc.is_some_and(|m| m.file_type == FileType::Directory) {
+            return Err(format!(
+                "{dir} holds no operating system: it has no /etc (is the image mounted there?)"
+            ));
+        }
+        for release in ["/etc/os-release", "/usr/lib/os-release"] {
+            match self.metadata(release, true) {
+                Ok(Some(m)) if m.file_type == FileType::File => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("cannot read {dir}: {e}")),
+            }
+        }
+        Err(format!(
+            "{dir} holds no operating system: neither /etc/os-release nor /usr/lib/os-release exists"
+        ))
+    }
+
     /// A live target whose `/` is `dir`: runtime facts are read from
     /// `dir/proc`. For testing runtime facts against captured files.
     pub fn simulated_live(dir: impl Into<PathBuf>) -> io::Result<Target> {

@@ -80,6 +80,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Policy>, LoadError> {
             Err(e) => diagnostics.extend(e.diagnostics),
         }
     }
+    if policies.is_empty() && diagnostics.is_empty() {
+        // A mistyped path must not become a scan of nothing that passes.
+        diagnostics.push(Diagnostic::new(
+            &name,
+            format!("no policy here: no *.yaml file and no directory with a {POLICY_FILE}"),
+        ));
+    }
     if diagnostics.is_empty() {
         Ok(policies)
     } else {
@@ -124,6 +131,7 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
     let mut cx = Cx {
         file: meta_file.clone(),
         diags: Vec::new(),
+        patterns: Vec::new(),
     };
     let mut policy = match yaml::parse(meta_text, meta_file) {
         Ok(root) => cx.policy(&root, true),
@@ -132,6 +140,7 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
             None
         }
     };
+    cx.compile_patterns();
     diagnostics.append(&mut cx.diags);
     for (file, text) in files {
         hasher.update(
@@ -156,9 +165,14 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
             let mut cx = Cx {
                 file: file.clone(),
                 diags: Vec::new(),
+                patterns: Vec::new(),
             };
             match yaml::parse(text, file) {
-                Ok(root) => (cx.rules_only(&root, &profiles), cx.diags),
+                Ok(root) => {
+                    let rules = cx.rules_only(&root, &profiles);
+                    cx.compile_patterns();
+                    (rules, cx.diags)
+                }
                 Err(d) => (Vec::new(), vec![d]),
             }
         })
@@ -215,8 +229,10 @@ pub fn load_str(text: &str, file: &str) -> Result<Policy, LoadError> {
     let mut cx = Cx {
         file: file.to_string(),
         diags: Vec::new(),
+        patterns: Vec::new(),
     };
     let policy = cx.policy(&root, false);
+    cx.compile_patterns();
     match policy {
         Some(mut p) if cx.diags.is_empty() => {
             p.digest = format!("sha256:{:x}", Sha256::digest(text.as_bytes()));
@@ -235,6 +251,9 @@ pub fn load_str(text: &str, file: &str) -> Result<Policy, LoadError> {
 struct Cx {
     file: String,
     diags: Vec<Diagnostic>,
+    /// Every pattern read, with where it was written: compiled once the
+    /// file is read (see [`Cx::compile_patterns`]).
+    patterns: Vec<(Pattern, Diagnostic)>,
 }
 
 /// The entries of a mapping, with duplicate keys reported and every key
@@ -482,6 +501,28 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
 impl Cx {
     fn err(&mut self, node: &Node, message: impl Into<String>) {
         self.diags.push(node.diag(&self.file, message));
+    }
+
+    /// Compiles the patterns read, in parallel: one whose compiled form
+    /// exceeds the size limit is an error at its position.
+    fn compile_patterns(&mut self) {
+        let failed: Vec<Diagnostic> = std::mem::take(&mut self.patterns)
+            .into_par_iter()
+            .filter_map(|(pattern, at)| {
+                pattern
+                    .compiled()
+                    .err()
+                    .map(|message| Diagnostic { message, ..at })
+            })
+            .collect();
+        self.diags.extend(failed);
+    }
+
+    /// A pattern read at `node`, kept to be compiled with the others.
+    fn keep(&mut self, pattern: Pattern, node: &Node) -> Pattern {
+        self.patterns
+            .push((pattern.clone(), node.diag(&self.file, String::new())));
+        pattern
     }
 
     fn at(&self, node: &Node) -> String {
@@ -1319,7 +1360,7 @@ impl Cx {
     fn regex(&mut self, node: &Node) -> Option<Pattern> {
         let pattern = self.string(node, "a regular expression")?;
         match Pattern::new(&pattern, false) {
-            Ok(p) => Some(p),
+            Ok(p) => Some(self.keep(p, node)),
             Err(e) => {
                 let detail = e.lines().last().unwrap_or("").trim().to_string();
                 self.err(
@@ -1444,7 +1485,7 @@ impl Cx {
             "matches" | "not_matches" => {
                 let re =
                     match Pattern::new(&self.string(node, "a regular expression")?, ignore_case) {
-                        Ok(r) => r,
+                        Ok(r) => self.keep(r, node),
                         Err(e) => {
                             let detail = e.lines().last().unwrap_or("").trim().to_string();
                             self.err(node, format!("invalid regular expression: {detail}"));

@@ -1,24 +1,24 @@
-//! Regular expressions of a policy: checked when the policy loads, compiled
-//! when a check first needs them.
+//! Regular expressions of a policy: parsed and compiled when the policy
+//! loads, so a syntax error and a pattern too large to compile are both
+//! load errors with their position, never a scan-time surprise.
 //!
 //! Compiling is the costly part of loading a large policy (Unicode classes
-//! such as `\w` and `\S` expand into big automata), and a scan evaluates only
-//! the checks of its selected, applicable rules. Parsing at load still
-//! reports every syntax error with its position; only a pattern whose
-//! compiled form exceeds the size limit is reported late, as an `error`
-//! outcome of the check that uses it.
+//! such as `\w` and `\S` expand into big automata): the loader compiles the
+//! patterns of each rule file in parallel, and the compiled form is shared
+//! by every copy of the pattern.
 
 use regex::{Regex, RegexBuilder};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Compiled patterns larger than this are refused.
 const SIZE_LIMIT: usize = 4 << 20;
 
+#[derive(Clone)]
 pub struct Pattern {
     source: String,
     case_insensitive: bool,
-    compiled: OnceLock<Result<Regex, String>>,
+    compiled: Arc<OnceLock<Result<Regex, String>>>,
 }
 
 impl Pattern {
@@ -32,7 +32,7 @@ impl Pattern {
         Ok(Pattern {
             source: source.to_string(),
             case_insensitive,
-            compiled: OnceLock::new(),
+            compiled: Arc::new(OnceLock::new()),
         })
     }
 
@@ -68,16 +68,6 @@ impl Pattern {
     }
 }
 
-impl Clone for Pattern {
-    fn clone(&self) -> Self {
-        Pattern {
-            source: self.source.clone(),
-            case_insensitive: self.case_insensitive,
-            compiled: self.compiled.clone(),
-        }
-    }
-}
-
 impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Pattern({:?}", self.source)?;
@@ -93,7 +83,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn syntax_errors_at_load_size_errors_at_use() {
+    fn syntax_and_size_errors() {
         assert!(Pattern::new("a(b", false)
             .unwrap_err()
             .contains("unclosed group"));
@@ -102,7 +92,10 @@ mod tests {
         let p = Pattern::new("root", true).unwrap();
         assert!(p.is_match("ROOT"));
         let huge = Pattern::new("\\w{1000}\\w{1000}\\w{1000}", false).unwrap();
+        let copy = huge.clone();
         assert!(huge.compiled().unwrap_err().contains("cannot be used"));
         assert!(!huge.is_match("x"));
+        // Copies share the compiled form.
+        assert!(copy.compiled.get().is_some());
     }
 }

@@ -239,6 +239,19 @@ fn summary(out: &mut String, report: &Report) {
          Errors count as not passed; waived and not-applicable rules do not count.</p>\n</div>",
         score = s.score
     );
+    if let Some(v) = &report.verdict {
+        let _ = writeln!(
+            out,
+            "<p id=\"verdict\" class=\"verdict v-{}\"><strong>{}</strong>{}</p>",
+            v.status.word().to_ascii_lowercase(),
+            v.status.word(),
+            if v.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", escape(&v.reasons.join("; ")))
+            }
+        );
+    }
     out.push_str("<ul class=\"counts\">\n");
     for o in Outcome::ALL {
         let _ = writeln!(
@@ -807,6 +820,10 @@ pre{background:var(--panel);border:1px solid var(--line);border-radius:4px;paddi
 .band-good .score-value{color:#1b5e20}
 .band-fair .score-value{color:#7a3d00}
 .band-poor .score-value{color:#a31515}
+.verdict{margin:.4rem 0 0;font-size:1.05rem}
+.v-passed strong{color:#1b5e20}
+.v-failed strong{color:#a31515}
+.v-incomplete strong{color:#7a3d00}
 meter{width:100%;height:1rem}
 .note{font-size:.85rem;color:var(--muted)}
 .counts{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.5rem;flex:1 1 20rem;align-content:flex-start}

@@ -65,6 +65,9 @@ pub fn render(report: &Report) -> String {
             format!("{:.1}", report.summary.score),
         ));
         suite.add_property(Property::new("scan_id", report.scan.id.as_str()));
+        if let Some(v) = &report.verdict {
+            suite.add_property(Property::new("verdict", v.line()));
+        }
         if let Some(p) = report.policies.iter().find(|p| p.id == policy) {
             suite.add_property(Property::new("policy_version", p.version.as_str()));
             suite.add_property(Property::new("policy_digest", p.digest.as_str()));

@@ -5,6 +5,7 @@
 //! scan stays well under the 65,536 characters a GitHub comment may hold.
 //! The HTML and JSON reports have everything.
 
+use super::gate::Status;
 use super::{Report, RuleReport, WaiverState};
 use crate::engine::Outcome;
 use crate::policy::Severity;
@@ -21,13 +22,22 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let failed = report.count(Outcome::Fail);
     let host = report.target.hostname.as_deref().unwrap_or("unknown host");
+    let mark = match report.verdict.as_ref().map(|v| v.status) {
+        Some(Status::Passed) => "✅",
+        Some(Status::Failed) => "❌",
+        Some(Status::Incomplete) => "⚠️",
+        None if failed == 0 => "✅",
+        None => "❌",
+    };
     let _ = writeln!(
         out,
-        "## {} posture: {} — score {:.1}/100\n",
-        if failed == 0 { "✅" } else { "❌" },
+        "## {mark} posture: {} — score {:.1}/100\n",
         cell(host),
         report.summary.score
     );
+    if let Some(v) = &report.verdict {
+        let _ = writeln!(out, "**{}**\n", cell(&v.line()));
+    }
     let _ = writeln!(
         out,
         "{} from {} ({}), scanned {}.\n",

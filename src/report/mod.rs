@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 
 /// 2.0.0 added the `waived` outcome (a new value of a closed set, hence a
 /// major version), `waiver` and `section` on results, `target.tags` and the
-/// `waivers` list.
-pub const SCHEMA_VERSION: &str = "2.0.0";
+/// `waivers` list. 2.1.0 added `verdict` and `incomplete` on diagnostics.
+pub const SCHEMA_VERSION: &str = "2.1.0";
 
 /// The major schema versions this build reads: 1.x reports lack only
 /// fields that 2.0 added, which read as empty.
@@ -98,6 +98,11 @@ pub struct Report {
     /// Every waiver read with `--waivers`, and what became of it.
     #[serde(default)]
     pub waivers: Vec<WaiverStatus>,
+    /// The verdict under the CI gate the report was written with
+    /// (`--fail-on`, `--min-score`, `--allow-errors`); `posture report`
+    /// judges it again under its own options. Absent in reports before 2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<gate::Verdict>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -411,6 +416,11 @@ pub(crate) fn sample() -> Report {
 }
 
 impl Report {
+    /// Judges the report under `gate` and records the verdict in it.
+    pub fn judge(&mut self, gate: &gate::Gate) -> &gate::Verdict {
+        self.verdict.insert(gate.verdict(self))
+    }
+
     /// `id version` of each policy, in report order.
     pub fn policy_names(&self) -> Vec<String> {
         self.policies

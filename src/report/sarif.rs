@@ -128,15 +128,18 @@ fn log(report: &Report) -> Value {
             }),
         );
     }
-    run.insert(
-        "invocations".into(),
-        json!([{
-            "executionSuccessful": true,
-            "startTimeUtc": report.scan.started_at,
-            "endTimeUtc": report.scan.finished_at,
-            "toolExecutionNotifications": notifications(report, &index),
-        }]),
-    );
+    let mut invocation = json!({
+        "executionSuccessful": true,
+        "startTimeUtc": report.scan.started_at,
+        "endTimeUtc": report.scan.finished_at,
+        "toolExecutionNotifications": notifications(report, &index),
+    });
+    // The gate's verdict is the exit code a pipeline saw.
+    if let Some(v) = &report.verdict {
+        invocation["exitCode"] = json!(v.status.exit_code());
+        invocation["exitCodeDescription"] = json!(v.line());
+    }
+    run.insert("invocations".into(), json!([invocation]));
     run.insert("results".into(), Value::Array(results));
     run.insert("properties".into(), run_properties(report));
 

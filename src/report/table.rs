@@ -28,9 +28,6 @@ pub struct Style {
     pub width: Option<u16>,
     pub color: bool,
     pub verbosity: Verbosity,
-    /// Why the report fails the CI gate (empty: it passes); `None` when no
-    /// gate was asked for.
-    pub gate: Option<Vec<String>>,
 }
 
 impl Default for Style {
@@ -39,7 +36,6 @@ impl Default for Style {
             width: Some(120),
             color: false,
             verbosity: Verbosity::Normal,
-            gate: None,
         }
     }
 }
@@ -48,7 +44,7 @@ pub fn render(report: &Report, style: &Style) -> String {
     let report = &report.printable();
     let mut out = String::new();
     if style.verbosity == Verbosity::Quiet {
-        let _ = writeln!(out, "{}", verdict_line(report, style));
+        let _ = writeln!(out, "{}", verdict_line(report));
         return out;
     }
     let target = match &report.target.root {
@@ -211,12 +207,12 @@ pub fn render(report: &Report, style: &Style) -> String {
             report.diagnostics.len()
         );
     }
-    let _ = writeln!(out, "\n{}", verdict_line(report, style));
+    let _ = writeln!(out, "\n{}", verdict_line(report));
     out
 }
 
 /// One line: the score, the counts that matter, and the gate's verdict.
-fn verdict_line(report: &Report, style: &Style) -> String {
+fn verdict_line(report: &Report) -> String {
     let mut line = format!(
         "score {:.1}/100: {} failed, {} error, {} waived, {} passed, {} not applicable",
         report.summary.score,
@@ -226,12 +222,8 @@ fn verdict_line(report: &Report, style: &Style) -> String {
         report.count(Outcome::Pass),
         report.count(Outcome::NotApplicable),
     );
-    match &style.gate {
-        Some(reasons) if reasons.is_empty() => line.push_str(" — PASSED"),
-        Some(reasons) => {
-            let _ = write!(line, " — FAILED: {}", reasons.join("; "));
-        }
-        None => {}
+    if let Some(verdict) = &report.verdict {
+        let _ = write!(line, " — {}", verdict.line());
     }
     line
 }
@@ -305,14 +297,20 @@ mod tests {
         Style {
             verbosity,
             color,
-            gate: Some(vec!["6 rule(s) failed".into()]),
             ..Style::default()
         }
     }
 
+    /// The sample, judged by the default gate.
+    fn judged() -> Report {
+        let mut r = sample();
+        r.verdict = Some(crate::report::gate::Gate::default().verdict(&r));
+        r
+    }
+
     #[test]
     fn snapshots() {
-        let r = sample();
+        let r = judged();
         insta::assert_snapshot!("table_normal", render(&r, &style(Verbosity::Normal, false)));
         insta::assert_snapshot!(
             "table_verbose",
@@ -322,11 +320,17 @@ mod tests {
 
     #[test]
     fn quiet_is_one_verdict_line() {
-        let out = render(&sample(), &style(Verbosity::Quiet, false));
+        let out = render(&judged(), &style(Verbosity::Quiet, false));
         assert_eq!(
             out,
-            "score 49.2/100: 6 failed, 1 error, 1 waived, 4 passed, 1 not applicable — FAILED: 6 rule(s) failed\n"
+            "score 49.2/100: 6 failed, 1 error, 1 waived, 4 passed, 1 not applicable — FAILED: 6 rule(s) failed; 1 rule(s) could not be checked\n"
         );
+        let mut r = judged();
+        r.results.retain(|x| x.outcome != Outcome::Fail);
+        r.summary = crate::report::summarize(&r.results);
+        r.verdict = Some(crate::report::gate::Gate::default().verdict(&r));
+        assert!(render(&r, &style(Verbosity::Quiet, false))
+            .ends_with("0 failed, 1 error, 1 waived, 4 passed, 1 not applicable — INCOMPLETE: 1 rule(s) could not be checked\n"));
     }
 
     #[test]
