@@ -1000,6 +1000,7 @@ fn missing_note(p: &Probe) -> String {
         Probe::Process { name } => format!("no process {name}"),
         Probe::Fact { path } => format!("{path} is unknown"),
         Probe::Walk { .. } => "nothing found".into(),
+        Probe::LoginDefs { key } => format!("{key}: not set; shadow's tools use the default"),
     }
 }
 
@@ -1086,6 +1087,7 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Listening { .. } => Source::line("/proc/net/tcp", line % 30 + 1),
         Probe::Process { .. } => Source::file(format!("/proc/{}/status", rng.range(300, 90_000))),
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
+        Probe::LoginDefs { .. } => Source::line("/etc/login.defs", line % 300 + 1),
         Probe::Fact { .. } => return None,
     })
 }

@@ -50,7 +50,8 @@ fn help_documents_exit_codes() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Exit codes:"))
-        .stdout(predicate::str::contains("the report fails: a rule failed"));
+        .stdout(predicate::str::contains("FAILED: a rule failed"))
+        .stdout(predicate::str::contains("3  INCOMPLETE: nothing failed"));
     posture()
         .args(["scan", "--help"])
         .assert()

@@ -67,7 +67,9 @@ fn inventory_of_a_debootstrap_tree() {
         .unwrap()
         .iter()
         .any(|g| g["name"] == "shadow"));
-    assert!(inv["login_defs"]["PASS_MAX_DAYS"].is_string());
+    // Debian's shipped PASS_MAX_DAYS 99999, as useradd reads it.
+    assert_eq!(inv["login_defs"]["effective"]["PASS_MAX_DAYS"], 99999);
+    assert_eq!(inv["login_defs"]["effective"]["ENCRYPT_METHOD"], "SHA512");
     assert_eq!(
         inv["diagnostics"],
         serde_json::json!([]),

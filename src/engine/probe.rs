@@ -134,6 +134,7 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::Process { .. } => "process",
         Probe::Fact { .. } => "fact",
         Probe::Walk { .. } => "walk",
+        Probe::LoginDefs { .. } => "login_defs",
     }
 }
 
@@ -189,6 +190,7 @@ pub fn describe(p: &Probe) -> String {
         Probe::Process { name } => format!("processes {name}"),
         Probe::Fact { path } => format!("fact {path}"),
         Probe::Walk { kind } => format!("files that are {}", kind.replace('_', " ")),
+        Probe::LoginDefs { key } => format!("login.defs {key}"),
     }
 }
 
@@ -615,6 +617,18 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     }),
                     Some(Source::file(e.path.clone())),
                 ));
+            }
+        }
+        Probe::LoginDefs { key } => {
+            let defs = exact(facts.login_defs())?;
+            let e = defs.effective(key);
+            if e.value.is_null() {
+                out.notes
+                    .push(e.note.unwrap_or_else(|| format!("{key} is not set")));
+            } else {
+                let mut item = Item::new(e.value, e.source);
+                item.note = e.note;
+                out.items.push(item);
             }
         }
         Probe::Fact { path } => {

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod hardware;
 pub mod keyvalue;
+pub mod login_defs;
 pub mod modules;
 pub mod mounts;
 pub mod net;

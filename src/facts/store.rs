@@ -70,6 +70,7 @@ pub struct Facts<'t> {
     shadow: OnceLock<FactResult<Option<Vec<accounts::ShadowEntry>>>>,
     group: OnceLock<FactResult<Vec<accounts::GroupEntry>>>,
     gshadow: OnceLock<FactResult<Option<Vec<accounts::GshadowEntry>>>>,
+    login_defs: OnceLock<FactResult<login_defs::LoginDefs>>,
     services: OnceLock<FactResult<services::Services>>,
     sysctl_configured: OnceLock<FactResult<sysctl::ConfiguredSysctl>>,
     mounts_runtime: OnceLock<FactResult<Vec<mounts::Mount>>>,
@@ -105,6 +106,7 @@ impl<'t> Facts<'t> {
             shadow: OnceLock::new(),
             group: OnceLock::new(),
             gshadow: OnceLock::new(),
+            login_defs: OnceLock::new(),
             services: OnceLock::new(),
             sysctl_configured: OnceLock::new(),
             mounts_runtime: OnceLock::new(),
@@ -256,6 +258,13 @@ impl<'t> Facts<'t> {
     pub fn gshadow(&self) -> &FactResult<Option<Vec<accounts::GshadowEntry>>> {
         self.once(&self.gshadow, "gshadow", || {
             self.parse_optional("/etc/gshadow", accounts::parse_gshadow)
+        })
+    }
+
+    /// /etc/login.defs as shadow's tools read it.
+    pub fn login_defs(&self) -> &FactResult<login_defs::LoginDefs> {
+        self.once(&self.login_defs, "login_defs", || {
+            login_defs::collect(self.target)
         })
     }
 
@@ -622,24 +631,20 @@ impl<'t> Facts<'t> {
                 Ok(Collected::new(self.groups_json()?, gaps))
             }
             "login_defs" => {
-                let opts = keyvalue::KvOptions {
-                    separator: keyvalue::Separator::Whitespace,
-                    case_insensitive_keys: false,
-                };
-                match &*self.config("/etc/login.defs", &opts) {
-                    Ok(Some(entries)) => {
-                        let mut map = serde_json::Map::new();
-                        for e in &entries.value {
-                            map.insert(e.key.clone(), Value::String(e.value.clone()));
-                        }
-                        Ok(Collected::new(
-                            Value::Object(map),
-                            incomplete(&entries.diagnostics),
-                        ))
-                    }
-                    Ok(None) => Ok(Collected::new(json!({}), Vec::new())),
-                    Err(e) => Err(FactError::Read(e.clone())),
-                }
+                let defs = to(self.login_defs())?;
+                let effective = fact_ref(self.login_defs()).map(|d| {
+                    login_defs::KEYS
+                        .iter()
+                        .map(|k| (k.name.to_string(), d.effective(k.name).value))
+                        .collect::<serde_json::Map<_, _>>()
+                })?;
+                Ok(object(vec![
+                    (
+                        "effective",
+                        Collected::new(Value::Object(effective), Vec::new()),
+                    ),
+                    ("file", defs),
+                ]))
             }
             "services" => to(self.services()),
             "sysctl" => Ok(object(vec![("configured", to(self.sysctl_configured())?)])),

@@ -496,6 +496,11 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         params: &[],
         fields: Some(&["path", "type", "mode", "uid", "gid", "size"]),
     },
+    ProbeSpec {
+        key: "login_defs",
+        params: &[],
+        fields: None,
+    },
 ];
 
 impl Cx {
@@ -1286,6 +1291,9 @@ impl Cx {
                 }
                 Probe::Walk { kind }
             }
+            "login_defs" => Probe::LoginDefs {
+                key: self.string(arg, &what)?,
+            },
             "fact" => {
                 let path = self.string(arg, &what)?;
                 if path.split('.').any(str::is_empty) {

@@ -280,6 +280,10 @@ pub enum Probe {
     Walk {
         kind: String,
     },
+    /// The value shadow's tools use for a login.defs name.
+    LoginDefs {
+        key: String,
+    },
 }
 
 /// What the `walk` probe can look for.
