@@ -418,9 +418,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     Some(s) => out
                         .items
                         .push(Item::new(json!(s.value), Some(s.source.clone()))),
-                    None => out
-                        .notes
-                        .push(format!("{key} is not set in any sysctl configuration file")),
+                    None => out.notes.push(format!(
+                        "{key} is not set in any sysctl configuration file \
+                         (the kernel's built-in default is not assumed)"
+                    )),
                 }
                 Ok(())
             };
