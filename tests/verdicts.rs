@@ -310,6 +310,36 @@ fn a_cut_file_never_passes_on_what_was_not_read() {
     let target = Target::root(root).unwrap().with_read_cap(1024);
     assert_eq!(evaluate(&target, only_root).outcome, Outcome::Fail);
 
+    // An sshd include cut at the limit: the option may be set in the part
+    // not read, and the first value wins, so no value can be trusted.
+    write(
+        root,
+        "/etc/ssh/sshd_config",
+        "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n",
+    );
+    let mut dropin = "# padding\n".repeat(200);
+    dropin.push_str("PermitRootLogin yes\n");
+    write(root, "/etc/ssh/sshd_config.d/50-cloud.conf", &dropin);
+    let r = evaluate(&target, "      sshd: PermitRootLogin\n      equals: 'no'\n");
+    assert_eq!(r.outcome, Outcome::Error, "{:?}", r.evidence);
+    assert!(r.reason.unwrap().contains("50-cloud.conf"));
+
+    // The package database cut at the limit: a package listed after the
+    // cut cannot be said to be absent...
+    let mut status = String::new();
+    for i in 0..40 {
+        status.push_str(&format!(
+            "Package: pkg{i}\nStatus: install ok installed\nVersion: 1.0\n\n"
+        ));
+    }
+    status.push_str("Package: telnetd\nStatus: install ok installed\nVersion: 0.17\n");
+    write(root, "/var/lib/dpkg/status", &status);
+    let absent = "      package: telnetd\n      exists: false\n";
+    assert_eq!(evaluate(&target, absent).outcome, Outcome::Error);
+    // ...but one listed before it is surely there.
+    let present = "      package: pkg1\n      exists: false\n";
+    assert_eq!(evaluate(&target, present).outcome, Outcome::Fail);
+
     // Lines: a match seen settles `exists: true`; none seen settles nothing.
     let mut hosts = "127.0.0.1 localhost\n".to_string();
     hosts.push_str(&"# padding\n".repeat(200));

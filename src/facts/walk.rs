@@ -941,6 +941,8 @@ mod tests {
             );
             assert_eq!(got.diagnostics.len(), 1);
             assert_eq!(got.diagnostics[0].file, "/");
+            // What lies below is unknown: checks that need it are errors.
+            assert!(got.diagnostics[0].incomplete);
             assert_eq!(
                 got.diagnostics[0].message,
                 "1 directory could not be read; whole-disk rules may miss files in them"
