@@ -401,6 +401,33 @@ fn an_unprivileged_scan_errors_where_it_cannot_read() {
         .contains("/etc/passwd: permission denied"));
     assert_eq!(out.status.code(), Some(3));
 
+    // The one filesystem walk cannot list a directory only root may read:
+    // "no world-writable file" cannot pass, but one seen elsewhere fails.
+    fs::create_dir(root.join("locked")).unwrap();
+    fs::set_permissions(root.join("locked"), fs::Permissions::from_mode(0o700)).unwrap();
+    let walk = policy(dir.path(), "      walk: world_writable\n      exists: false\n");
+    let scan_walk = || {
+        std::process::Command::new(which("setpriv").unwrap())
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(assert_cmd::cargo::cargo_bin("posture"))
+            .args(["scan", "--format", "json", "--root"])
+            .arg(root)
+            .arg("--policy")
+            .arg(&walk)
+            .output()
+            .unwrap()
+    };
+    let r = report_schema::report_json(&scan_walk().stdout);
+    assert_eq!(r["results"][0]["outcome"], "error", "{r}");
+    assert!(r["results"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("1 directory could not be read"));
+    write(root, "/tmp/open", "x");
+    fs::set_permissions(root.join("tmp/open"), fs::Permissions::from_mode(0o666)).unwrap();
+    let r = report_schema::report_json(&scan_walk().stdout);
+    assert_eq!(r["results"][0]["outcome"], "fail", "{r}");
+
     // A root it cannot even list is refused before scanning.
     fs::set_permissions(root, fs::Permissions::from_mode(0o700)).unwrap();
     let out = std::process::Command::new(which("setpriv").unwrap())
