@@ -2,7 +2,7 @@
 //! cleanly and the built-in policy runs to a report without errors.
 //!
 //! The tree is taken from `POSTURE_DEBIAN_ROOT` (default
-//! `/var/tmp/posture-debootstrap`; `.ci/run` creates it). Without it the
+//! `/var/tmp/posture-debootstrap-bookworm-minbase`; `.ci/run` creates it). Without it the
 //! tests skip, saying so.
 
 #[path = "support/report_schema.rs"]
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 fn debian_root() -> Option<PathBuf> {
     let dir = std::env::var_os("POSTURE_DEBIAN_ROOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/posture-debootstrap"));
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/posture-debootstrap-bookworm-minbase"));
     if dir.join("var/lib/dpkg/status").is_file() {
         Some(dir)
     } else {

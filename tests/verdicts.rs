@@ -405,7 +405,10 @@ fn an_unprivileged_scan_errors_where_it_cannot_read() {
     // "no world-writable file" cannot pass, but one seen elsewhere fails.
     fs::create_dir(root.join("locked")).unwrap();
     fs::set_permissions(root.join("locked"), fs::Permissions::from_mode(0o700)).unwrap();
-    let walk = policy(dir.path(), "      walk: world_writable\n      exists: false\n");
+    let walk = policy(
+        dir.path(),
+        "      walk: world_writable\n      exists: false\n",
+    );
     let scan_walk = || {
         std::process::Command::new(which("setpriv").unwrap())
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
