@@ -1,15 +1,25 @@
 //! A real Debian root filesystem, made by debootstrap: every file parses
-//! cleanly and the built-in policy runs to a report without errors.
+//! cleanly, the built-in policy runs to a report without errors, and the
+//! cases of `tests/fixtures/debian-cases/*.yaml` (rules on the pristine
+//! tree and on changed copies of it) give the outcomes a reader of the
+//! components' documentation expects.
 //!
 //! The tree is taken from `POSTURE_DEBIAN_ROOT` (default
 //! `/var/tmp/posture-debootstrap-bookworm-minbase`; `.ci/run` creates it). Without it the
 //! tests skip, saying so.
 
+mod common;
 #[path = "support/report_schema.rs"]
 mod report_schema;
 
 use assert_cmd::Command;
-use std::path::PathBuf;
+use common::{get, parse_spec};
+use posture::engine::{evaluate_rule, summarize};
+use posture::facts::Facts;
+use posture::target::Target;
+use posture::yaml::NodeKind;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 fn debian_root() -> Option<PathBuf> {
     let dir = std::env::var_os("POSTURE_DEBIAN_ROOT")
@@ -110,4 +120,86 @@ fn builtin_scan_of_a_debootstrap_tree() {
         assert!(errors.is_empty(), "{errors:#?}");
     }
     assert_eq!(r["target"]["os"]["id"], "debian");
+}
+
+/// Each case: a copy of the tree (hard links, so cheap; the case writes new
+/// files instead of changing linked ones), the change, then one rule.
+#[test]
+fn held_out_cases_on_a_debootstrap_tree() {
+    let Some(root) = debian_root() else { return };
+    let policies = posture::scan::builtin_policies().unwrap();
+    let rule = |id: &str| {
+        policies
+            .iter()
+            .flat_map(|p| &p.rules)
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("no rule {id}"))
+    };
+    let dir = common::manifest_dir().join("tests/fixtures/debian-cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut cases = Vec::new();
+    for path in &files {
+        let name = path.display().to_string();
+        let node = parse_spec(&std::fs::read_to_string(path).unwrap(), &name);
+        let NodeKind::Seq(items) = node.kind else {
+            panic!("{name}: expected a list of cases")
+        };
+        for case in items {
+            let text = |key: &str| {
+                get(&case, key)
+                    .and_then(|n| n.as_scalar())
+                    .map(|s| s.text.clone())
+                    .unwrap_or_else(|| panic!("{name}:{}: `{key}` is required", case.line))
+            };
+            cases.push((
+                format!("{name}:{}", case.line),
+                text("rule"),
+                text("expect"),
+                case,
+            ));
+        }
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let problems: Vec<String> = cases
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (at, id, expect, case))| {
+            let copy = scratch.path().join(i.to_string());
+            hard_link_copy(&root, &copy);
+            common::apply(&copy, case);
+            let target = Target::root(&copy).unwrap();
+            let result = evaluate_rule(rule(id), &Facts::new(&target));
+            let _ = std::fs::remove_dir_all(&copy);
+            (result.outcome.as_str() != expect).then(|| {
+                format!(
+                    "{at}: {id} gave {} instead of {expect}: {}{}",
+                    result.outcome.as_str(),
+                    result.reason.unwrap_or_default(),
+                    summarize(&result.evidence)
+                )
+            })
+        })
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} of {} case(s) disagree:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
+    eprintln!("{} held-out cases agree", cases.len());
+}
+
+fn hard_link_copy(from: &Path, to: &Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-al")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -al {}", from.display());
 }

@@ -116,6 +116,9 @@ pub fn apply(root: &Path, spec: &Node) {
             .map(|m| m.permissions().mode())
             .unwrap_or(0o644);
         ensure_parent(&p);
+        // A new file, not a write through the old one: the tree may be a
+        // hard-linked copy whose files must stay untouched.
+        let _ = fs::remove_file(&p);
         fs::write(&p, content).unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
     }
