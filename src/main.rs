@@ -194,8 +194,9 @@ struct OutputArgs {
     /// become `waived` and do not fail the run.
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
-    /// Fail (exit 1) only when a rule at or above this severity failed;
-    /// `none` never fails on rule failures.
+    /// Count only rules at or above this severity: one that failed fails
+    /// the run (exit 1), one that could not be checked makes it INCOMPLETE
+    /// (exit 3); `none` counts no rule.
     #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_fail_on)]
     fail_on: FailOn,
     /// Fail (exit 1) when the score is below N (0-100).
