@@ -996,6 +996,10 @@ fn missing_note(p: &Probe) -> String {
         Probe::Process { name } => format!("no process {name}"),
         Probe::Fact { path } => format!("{path} is unknown"),
         Probe::Walk { .. } => "nothing found".into(),
+        Probe::KernelParam { .. } => {
+            "no boot configuration found (GRUB defaults, boot loader entries, /etc/kernel/cmdline)"
+                .into()
+        }
     }
 }
 
@@ -1083,6 +1087,10 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Process { .. } => Source::file(format!("/proc/{}/status", rng.range(300, 90_000))),
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
         Probe::Fact { .. } => return None,
+        Probe::KernelParam { from, fallback, .. } => match (from, fallback) {
+            (View::Runtime, false) => Source::line("/proc/cmdline", 1),
+            _ => Source::line("/etc/default/grub.d/60-hardening.cfg", line % 6 + 1),
+        },
     })
 }
 
