@@ -1001,6 +1001,10 @@ fn missing_note(p: &Probe) -> String {
         Probe::Fact { path } => format!("{path} is unknown"),
         Probe::Walk { .. } => "nothing found".into(),
         Probe::LoginDefs { key } => format!("{key}: not set; shadow's tools use the default"),
+        Probe::KernelParam { .. } => {
+            "no boot configuration found (GRUB defaults, boot loader entries, /etc/kernel/cmdline)"
+                .into()
+        }
     }
 }
 
@@ -1089,6 +1093,10 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
         Probe::LoginDefs { .. } => Source::line("/etc/login.defs", line % 300 + 1),
         Probe::Fact { .. } => return None,
+        Probe::KernelParam { from, fallback, .. } => match (from, fallback) {
+            (View::Runtime, false) => Source::line("/proc/cmdline", 1),
+            _ => Source::line("/etc/default/grub.d/60-hardening.cfg", line % 6 + 1),
+        },
     })
 }
 

@@ -106,6 +106,15 @@ const PIECES: &[&str] = &[
     "...",
     "|",
     ">",
+    "GRUB_CMDLINE_LINUX=",
+    "$GRUB_CMDLINE_LINUX",
+    "$(",
+    ")",
+    "--",
+    "pti=on",
+    "\u{a0}",
+    "export ",
+    "if ",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
@@ -164,6 +173,21 @@ fn all_parsers(text: &str) {
         let _ = net::parse_proc_net(text, f, proto);
     }
     let _ = processes::parse_status_uid(text);
+    let mut shell = shell::Shell::new(&["GRUB_CMDLINE_LINUX"]);
+    shell.source(0, f, text);
+    if let shell::Var::Set(v) = shell.get("GRUB_CMDLINE_LINUX") {
+        if let Ok(args) = grub::script_args(&v) {
+            let line = grub::loader_cmdline(&args);
+            let _ = cmdline::parse_kernel(&line, &|_| Source::file(f));
+        }
+        let _ = grub::expand_bls_variables(&v, &|_| Some(v.clone()));
+    }
+    let (params, _) = cmdline::parse_text(f, text);
+    for p in &params {
+        let _ = cmdline::kstrtobool(p.value.as_deref().unwrap_or(""));
+    }
+    let _ = grub::parse_env(text);
+    let _ = grub::bls_options(text, 0);
     let _ = posture::yaml::parse(text, f);
     let _ = posture::policy::load_str(text, f);
     let _ = posture::waiver::parse(text, f);
@@ -191,6 +215,8 @@ fn parsers_never_panic_on_cut_real_files() {
         "net.ipv4.ip_forward = 0\n-kernel.x=1\n",
         "UUID=abc / ext4 defaults,nodev 0 1\n/dev/x /tmp\\040dir tmpfs rw 0 0\n",
         "install cramfs /bin/false\nblacklist cramfs\n",
+        "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX a=\\\"b c\\\" 'd'\" # x\nexport B=`x` C=$(y)\n",
+        "BOOT_IMAGE=/vmlinuz \"a=b c\" d=\"e f\" -- init\n",
         "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A 0 0 0 0 0 12345\n",
         "policy:\n  id: x\n  title: t\n  version: '1'\nrules:\n  - id: r\n    title: t\n    severity: low\n    check: {fact: os.id, equals: x}\n",
         "waivers:\n  - rule: ssh-*\n    justification: j\n    approver: a\n    expires: 2027-02-28\n    scope: {hostnames: [web*], tags: [x]}\n",

@@ -135,6 +135,7 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::Fact { .. } => "fact",
         Probe::Walk { .. } => "walk",
         Probe::LoginDefs { .. } => "login_defs",
+        Probe::KernelParam { .. } => "kernel_param",
     }
 }
 
@@ -191,6 +192,29 @@ pub fn describe(p: &Probe) -> String {
         Probe::Fact { path } => format!("fact {path}"),
         Probe::Walk { kind } => format!("files that are {}", kind.replace('_', " ")),
         Probe::LoginDefs { key } => format!("login.defs {key}"),
+        Probe::KernelParam {
+            name,
+            from,
+            fallback,
+            as_bool,
+            all,
+        } => {
+            let mut s = format!("kernel parameter {name}");
+            if *all {
+                s.push_str(" (every instance)");
+            }
+            if *as_bool {
+                s.push_str(" as a boolean");
+            }
+            match (from, fallback) {
+                (View::Configured, _) => s.push_str(" in the boot configuration"),
+                (View::Runtime, true) => {
+                    s.push_str(" of the running kernel (else the boot configuration)")
+                }
+                (View::Runtime, false) => s.push_str(" of the running kernel"),
+            }
+            s
+        }
     }
 }
 
@@ -630,6 +654,51 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 let mut item = Item::new(e.value, e.source);
                 item.note = e.note;
                 out.items.push(item);
+            }
+        }
+        Probe::KernelParam {
+            name,
+            from,
+            fallback,
+            as_bool,
+            all,
+        } => {
+            let push = |out: &mut Gathered, line: &crate::facts::cmdline::Cmdline| {
+                let (value, source) =
+                    crate::facts::cmdline::param_value(line, name, *all, *as_bool);
+                let absent = value.is_null();
+                let mut item = Item::new(value, source.or_else(|| Some(Source::file(&line.file))));
+                item.note = Some(if absent {
+                    format!("{}: not set", line.config)
+                } else {
+                    line.config.clone()
+                });
+                out.items.push(item);
+            };
+            let configured = |out: &mut Gathered| -> Result<(), Skip> {
+                let lines = out.listed(facts.kernel_cmdline_configured())?;
+                if lines.is_empty() {
+                    out.notes.push(
+                        "no boot configuration found (GRUB defaults, boot loader entries, /etc/kernel/cmdline)"
+                            .into(),
+                    );
+                }
+                for line in lines {
+                    push(out, line);
+                }
+                Ok(())
+            };
+            match from {
+                View::Configured => configured(&mut out)?,
+                View::Runtime => match facts.kernel_cmdline_runtime() {
+                    Err(FactError::RuntimeOnly { .. }) if *fallback => {
+                        out.notes.push(
+                            "no running kernel; the boot configuration's command lines used".into(),
+                        );
+                        configured(&mut out)?;
+                    }
+                    other => push(&mut out, exact(other)?),
+                },
             }
         }
         Probe::Fact { path } => {

@@ -5,6 +5,8 @@
 //! function that reads them through a [`Target`](crate::target::Target).
 
 pub mod accounts;
+pub mod cmdline;
+pub mod grub;
 pub mod hardware;
 pub mod keyvalue;
 pub mod login_defs;
@@ -16,6 +18,7 @@ pub mod packages;
 pub mod processes;
 pub mod rpm;
 pub mod services;
+pub mod shell;
 mod source;
 pub mod sshd;
 mod store;

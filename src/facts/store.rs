@@ -52,6 +52,7 @@ pub const FACT_NAMES: &[&str] = &[
     "sshd",
     "listening",
     "processes",
+    "kernel_cmdline",
 ];
 
 /// A parser of a line-oriented file: entries and the problems met.
@@ -81,6 +82,8 @@ pub struct Facts<'t> {
     listening: OnceLock<FactResult<Vec<net::Socket>>>,
     processes: OnceLock<FactResult<Vec<processes::Process>>>,
     walk: OnceLock<FactResult<walk::Walk>>,
+    kernel_cmdline_runtime: OnceLock<FactResult<cmdline::Cmdline>>,
+    kernel_cmdline_configured: OnceLock<FactResult<Vec<cmdline::Cmdline>>>,
     /// What the walk records: what the scan's rules ask of it (all when
     /// nobody said).
     walk_interests: BTreeSet<walk::Interest>,
@@ -117,6 +120,8 @@ impl<'t> Facts<'t> {
             listening: OnceLock::new(),
             processes: OnceLock::new(),
             walk: OnceLock::new(),
+            kernel_cmdline_runtime: OnceLock::new(),
+            kernel_cmdline_configured: OnceLock::new(),
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
@@ -355,6 +360,24 @@ impl<'t> Facts<'t> {
             diags.extend(cut);
             Ok(Collected::new(Some(config), diags))
         })
+    }
+
+    /// The running kernel's command line (live hosts only).
+    pub fn kernel_cmdline_runtime(&self) -> &FactResult<cmdline::Cmdline> {
+        self.once(
+            &self.kernel_cmdline_runtime,
+            "kernel_cmdline.runtime",
+            || cmdline::collect_runtime(self.target),
+        )
+    }
+
+    /// The command lines the boot configurations give the kernel.
+    pub fn kernel_cmdline_configured(&self) -> &FactResult<Vec<cmdline::Cmdline>> {
+        self.once(
+            &self.kernel_cmdline_configured,
+            "kernel_cmdline.configured",
+            || cmdline::collect_configured(self.target),
+        )
     }
 
     pub fn listening(&self) -> &FactResult<Vec<net::Socket>> {
@@ -665,6 +688,13 @@ impl<'t> Facts<'t> {
             "sshd" => to(self.sshd()),
             "listening" => to(self.listening()),
             "processes" => to(self.processes()),
+            "kernel_cmdline" => Ok(object(vec![
+                (
+                    "runtime",
+                    to(self.kernel_cmdline_runtime()).unwrap_or_else(|_| null()),
+                ),
+                ("configured", to(self.kernel_cmdline_configured())?),
+            ])),
             _ => Ok(null()),
         }
     }

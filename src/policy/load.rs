@@ -501,6 +501,11 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         params: &[],
         fields: None,
     },
+    ProbeSpec {
+        key: "kernel_param",
+        params: &["from", "fallback", "as", "instances"],
+        fields: None,
+    },
 ];
 
 impl Cx {
@@ -1307,6 +1312,50 @@ impl Cx {
                     return None;
                 }
                 Probe::Fact { path }
+            }
+            "kernel_param" => {
+                let name = self.string(arg, &what)?;
+                if name.is_empty()
+                    || name.contains(['=', '"'])
+                    || name.contains(char::is_whitespace)
+                {
+                    self.err(
+                        arg,
+                        format!("`{name}` is not a kernel parameter name (no `=`, quote or space)"),
+                    );
+                    return None;
+                }
+                let (from, fallback) = view(self, f);
+                let as_bool = match f.take("as") {
+                    Some(n) => match self.string(n, "`as`").as_deref() {
+                        Some("bool") => true,
+                        Some(other) => {
+                            self.err(n, format!("`as` can only be `bool`, not `{other}`"));
+                            return None;
+                        }
+                        None => return None,
+                    },
+                    None => false,
+                };
+                let all = match f.take("instances") {
+                    Some(n) => match self.string(n, "`instances`").as_deref() {
+                        Some("last") => false,
+                        Some("all") => true,
+                        Some(other) => {
+                            self.err(n, format!("`instances` is last or all, not `{other}`"));
+                            return None;
+                        }
+                        None => return None,
+                    },
+                    None => false,
+                };
+                Probe::KernelParam {
+                    name,
+                    from,
+                    fallback,
+                    as_bool,
+                    all,
+                }
             }
             _ => return None,
         })

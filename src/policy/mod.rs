@@ -284,6 +284,16 @@ pub enum Probe {
     LoginDefs {
         key: String,
     },
+    /// A kernel command line parameter, one item per command line.
+    KernelParam {
+        name: String,
+        from: View,
+        fallback: bool,
+        /// `as: bool`: values as kstrtobool reads them.
+        as_bool: bool,
+        /// `instances: all`: every value in order, not only the last.
+        all: bool,
+    },
 }
 
 /// What the `walk` probe can look for.
