@@ -52,6 +52,7 @@ pub const FACT_NAMES: &[&str] = &[
     "sshd",
     "listening",
     "processes",
+    "audit_rules",
 ];
 
 /// A parser of a line-oriented file: entries and the problems met.
@@ -80,6 +81,7 @@ pub struct Facts<'t> {
     listening: OnceLock<FactResult<Vec<net::Socket>>>,
     processes: OnceLock<FactResult<Vec<processes::Process>>>,
     walk: OnceLock<FactResult<walk::Walk>>,
+    audit_rules: OnceLock<FactResult<audit::AuditRules>>,
     /// What the walk records: what the scan's rules ask of it (all when
     /// nobody said).
     walk_interests: BTreeSet<walk::Interest>,
@@ -115,6 +117,7 @@ impl<'t> Facts<'t> {
             listening: OnceLock::new(),
             processes: OnceLock::new(),
             walk: OnceLock::new(),
+            audit_rules: OnceLock::new(),
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
@@ -345,6 +348,22 @@ impl<'t> Facts<'t> {
             diags.extend(parse_diags);
             diags.extend(cut);
             Ok(Collected::new(Some(config), diags))
+        })
+    }
+
+    /// The audit rules the next start of auditd would load.
+    pub fn audit_rules(&self) -> &FactResult<audit::AuditRules> {
+        self.once(&self.audit_rules, "audit_rules", || {
+            let system = self.system().as_ref().map_err(Clone::clone)?;
+            let unread = |e: &FactError| e.to_string();
+            let users = fact_ref(self.passwd());
+            let groups = fact_ref(self.group());
+            let env = audit::Env {
+                machine: system.value.arch.as_deref(),
+                users: users.as_ref().map(|v| v.as_slice()).map_err(unread),
+                groups: groups.as_ref().map(|v| v.as_slice()).map_err(unread),
+            };
+            audit::collect(self.target, &env)
         })
     }
 
@@ -660,6 +679,7 @@ impl<'t> Facts<'t> {
             "sshd" => to(self.sshd()),
             "listening" => to(self.listening()),
             "processes" => to(self.processes()),
+            "audit_rules" => to(self.audit_rules()),
             _ => Ok(null()),
         }
     }
