@@ -134,6 +134,7 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::Process { .. } => "process",
         Probe::Fact { .. } => "fact",
         Probe::Walk { .. } => "walk",
+        Probe::AuditRule { .. } => "audit_rule",
     }
 }
 
@@ -189,6 +190,10 @@ pub fn describe(p: &Probe) -> String {
         Probe::Process { name } => format!("processes {name}"),
         Probe::Fact { path } => format!("fact {path}"),
         Probe::Walk { kind } => format!("files that are {}", kind.replace('_', " ")),
+        Probe::AuditRule { list } => match list {
+            Some(l) => format!("audit rules of the {l} list"),
+            None => "audit rules".to_string(),
+        },
     }
 }
 
@@ -615,6 +620,32 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     }),
                     Some(Source::file(e.path.clone())),
                 ));
+            }
+        }
+        Probe::AuditRule { list } => {
+            let audit = out.listed(facts.audit_rules())?;
+            if let Some(at) = &audit.stopped_at {
+                out.notes
+                    .push(format!("loading stops at {at}: no rule after it is loaded"));
+            }
+            let before = out.items.len();
+            for rule in audit
+                .rules
+                .iter()
+                .filter(|r| list.as_ref().is_none_or(|l| &r.list == l))
+            {
+                let mut record = serde_json::to_value(rule).unwrap_or(Value::Null);
+                if let Value::Object(map) = &mut record {
+                    map.remove("source");
+                }
+                out.items.push(Item::new(record, Some(rule.source.clone())));
+            }
+            if out.items.len() == before {
+                out.notes.push(if audit.files.is_empty() {
+                    "no audit rules file".to_string()
+                } else {
+                    format!("no rule is loaded from {}", audit.files.join(", "))
+                });
             }
         }
         Probe::Fact { path } => {

@@ -803,3 +803,467 @@ fn may_overlap(a: &KRule, b: &KRule) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// x86_64, two users and groups, and a few files.
+    struct Fake {
+        machine: Option<Machine>,
+        passwd_readable: bool,
+    }
+
+    const DIRS: &[&str] = &[
+        "/",
+        "/etc",
+        "/etc/audit",
+        "/etc/sudoers.d",
+        "/var",
+        "/var/log",
+        "/var/run",
+        "/usr",
+        "/usr/bin",
+        "/usr/sbin",
+        "/etc/apparmor.d",
+    ];
+    const FILES: &[&str] = &[
+        "/etc/passwd",
+        "/etc/shadow",
+        "/usr/bin/su",
+        "/etc/localtime",
+    ];
+
+    impl Host for Fake {
+        fn machine(&self) -> Option<Machine> {
+            self.machine
+        }
+        fn uid(&self, name: &str) -> Result<Option<u32>, String> {
+            if !self.passwd_readable {
+                return Err("/etc/passwd: permission denied".into());
+            }
+            Ok([("root", 0), ("alice", 1000)]
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, u)| *u))
+        }
+        fn gid(&self, name: &str) -> Result<Option<u32>, String> {
+            Ok([("root", 0), ("adm", 4)]
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, g)| *g))
+        }
+        fn is_dir(&self, path: &str) -> Result<bool, String> {
+            Ok(DIRS.contains(&path))
+        }
+    }
+
+    impl kernel::Files for Fake {
+        fn kind(&self, path: &str) -> Result<Option<bool>, String> {
+            let path = match path.trim_end_matches('/') {
+                "" => "/",
+                p => p,
+            };
+            Ok(if DIRS.contains(&path) {
+                Some(true)
+            } else if FILES.contains(&path) {
+                Some(false)
+            } else {
+                None
+            })
+        }
+    }
+
+    const X86: Fake = Fake {
+        machine: Some(Machine::X86_64),
+        passwd_readable: true,
+    };
+
+    fn load_with(host: &Fake, files: &[(&str, &str)], awk: Awk) -> (AuditRules, Vec<Diagnostic>) {
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        let lines = augenrules::merge(&files, awk);
+        let mut out = AuditRules::default();
+        let mut diags = Vec::new();
+        evaluate(&lines, host, host, &mut out, &mut diags);
+        (out, diags)
+    }
+
+    fn load(text: &str) -> (AuditRules, Vec<Diagnostic>) {
+        load_with(&X86, &[("/etc/audit/rules.d/50.rules", text)], Awk::Mawk)
+    }
+
+    fn rules(text: &str) -> Vec<AuditRule> {
+        load(text).0.rules
+    }
+
+    fn one(text: &str) -> AuditRule {
+        let r = rules(text);
+        assert_eq!(r.len(), 1, "{text}: {r:#?}");
+        r.into_iter().next().unwrap()
+    }
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_cis_rule_becomes_a_record() {
+        let r = one("-a always,exit -F arch=b64 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -k perm_mod\n");
+        assert_eq!((r.list.as_str(), r.action.as_str()), ("exit", "always"));
+        assert_eq!(r.arch.as_deref(), Some("b64"));
+        assert_eq!(r.syscalls, strs(&["chmod", "fchmod", "fchmodat"]));
+        assert_eq!(r.filters, strs(&["auid>=1000", "auid!=unset"]));
+        assert_eq!(r.key.as_deref(), Some("perm_mod"));
+        assert_eq!(
+            r.text,
+            "-a always,exit -F arch=b64 -S chmod,fchmod,fchmodat -F auid>=1000 -F auid!=unset -F key=perm_mod"
+        );
+        assert_eq!(r.source, Source::line("/etc/audit/rules.d/50.rules", 1));
+        assert!(r.shadowed_by.is_empty() && r.watch.is_none() && r.perms.is_empty());
+        assert_eq!(r.fields[1].name, "auid");
+        assert_eq!(r.fields[1].value, json!(1000));
+        assert_eq!(r.fields[2].value, json!("unset"));
+    }
+
+    #[test]
+    fn spellings_auditctl_treats_alike() {
+        let base = one("-a always,exit -F arch=b64 -S chmod,fchmod -F auid!=unset -k k\n");
+        for text in [
+            "-a exit,always -F arch=b64 -S chmod,fchmod -F auid!=unset -k k",
+            "-a always,exit -F arch=b64 -S chmod -S fchmod -F auid!=-1 -k k",
+            "-a always,exit -F arch=x86_64 -S fchmod,chmod -F auid!=4294967295 -F key=k",
+            "-a always,exit -F arch=B64 -S 90,91 -F loginuid!=unset -k k",
+            "-a always,exit -F arch=0xc000003e -S ,chmod,,FCHMOD, -F AUID!=unset -k k",
+            "-a  always,exit   -F arch=b64 -S chmod,fchmod -F auid!=unset -k k  ",
+            "-a always,exit -F arch=b64 -S chmod,fchmod -Fauid!=unset -kk",
+        ] {
+            let r = one(&format!("{text}\n"));
+            assert_eq!(
+                (&r.arch, &r.syscalls, &r.filters, &r.keys),
+                (&base.arch, &base.syscalls, &base.filters, &base.keys),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn exit_values_and_success() {
+        let f = |t: &str| one(&format!("-a always,exit -F arch=b64 -S open {t}\n")).filters;
+        assert_eq!(f("-F exit=-EACCES"), strs(&["exit=-EACCES"]));
+        assert_eq!(f("-F exit=-13"), strs(&["exit=-EACCES"]));
+        assert_eq!(f("-F exit=-eacces"), strs(&["exit=-EACCES"]));
+        assert_eq!(f("-F exit=EACCES"), strs(&["exit=13"]));
+        assert_eq!(f("-F exit=-EWOULDBLOCK"), strs(&["exit=-EAGAIN"]));
+        assert_eq!(f("-F success=1"), strs(&["success=1"]));
+        assert_eq!(f("-F success=0x1 -F a0=0"), strs(&["success=1", "a0=0x0"]));
+        assert_eq!(f("-F auid>=0100"), strs(&["auid>=64"]));
+        assert_eq!(f("-F auid=alice -F gid=adm"), strs(&["auid=1000", "gid=4"]));
+    }
+
+    #[test]
+    fn arches_and_their_system_calls() {
+        let r = one("-a always,exit -F arch=b32 -S chmod,chown -k x\n");
+        assert_eq!(r.arch.as_deref(), Some("b32"));
+        // Numbered as i386 numbers them.
+        assert_eq!(r.syscalls, strs(&["chmod", "chown"]));
+        assert_eq!(r.fields[0].text, "arch=b32");
+        assert_eq!(
+            one("-a always,exit -F arch=i686 -S chmod\n")
+                .arch
+                .as_deref(),
+            Some("b32")
+        );
+        assert_eq!(
+            one("-a always,exit -F arch=aarch64 -S fchmodat\n")
+                .arch
+                .as_deref(),
+            Some("aarch64")
+        );
+        // No arch: this machine's calls, and any arch matches.
+        let r = one("-a always,exit -S chmod\n");
+        assert_eq!((r.arch, r.syscalls), (None, strs(&["chmod"])));
+        // `arch!=` and two arches narrow the rule: they are filters.
+        let r = one("-a always,exit -F arch!=b32 -S chmod\n");
+        assert_eq!((r.arch.as_deref(), r.filters), (None, strs(&["arch!=b32"])));
+        let r = one("-a always,exit -F arch=b64 -F arch=b32 -S chmod\n");
+        assert_eq!(r.filters, strs(&["arch=b64", "arch=b32"]));
+        assert_eq!(
+            one("-a always,exit -F arch=b64 -S all\n").syscalls,
+            strs(&["all"])
+        );
+        assert_eq!(
+            one("-a always,exit -F arch=b64 -F auid>=1000\n").syscalls,
+            strs(&["all"])
+        );
+    }
+
+    #[test]
+    fn watches() {
+        let r = one("-w /etc/sudoers.d/ -p aw -k scope\n");
+        assert_eq!(r.watch.as_deref(), Some("/etc/sudoers.d"));
+        assert_eq!(r.perms, strs(&["w", "a"]));
+        assert!(r.filters.is_empty());
+        assert_eq!(r.syscalls, strs(&["all"]));
+        assert_eq!(r.text, "-w /etc/sudoers.d -p wa -k scope");
+        assert_eq!(one("-w /etc/passwd\n").perms, strs(&["r", "w", "x", "a"]));
+        let r = one(
+            "-a always,exit -F path=/usr/bin/su -F perm=x -F auid>=1000 -F auid!=unset -k priv\n",
+        );
+        assert_eq!(r.watch.as_deref(), Some("/usr/bin/su"));
+        assert_eq!(r.perms, strs(&["x"]));
+        assert_eq!(r.filters, strs(&["auid>=1000", "auid!=unset"]));
+        // `-p` after a path sets its permissions; a later `-p` wins.
+        assert_eq!(
+            one("-a always,exit -F dir=/etc/audit/ -p r -p wa\n").perms,
+            strs(&["w", "a"])
+        );
+        // On a syscall rule, perm narrows the calls: a filter.
+        assert_eq!(
+            one("-a always,exit -S all -F perm=wa\n").filters,
+            strs(&["perm=wa"])
+        );
+        let r = one("-w /etc/passwd -k a -F key=b -k c\n");
+        assert_eq!(r.keys, strs(&["a", "b", "c"]));
+        assert_eq!(r.text, "-w /etc/passwd -p rwxa -k a -k b -k c");
+    }
+
+    #[test]
+    fn comparisons() {
+        for c in ["euid!=uid", "uid!=euid"] {
+            let r = one(&format!(
+                "-a always,exit -F arch=b64 -C {c} -F auid!=unset -S execve -k emu\n"
+            ));
+            assert_eq!(r.filters, strs(&["uid!=euid", "auid!=unset"]));
+            assert!(r.fields[1].compare);
+        }
+    }
+
+    #[test]
+    fn comments_blank_lines_and_words_auditctl_ignores() {
+        let (a, diags) = load("# comment\n\n   \n  # indented\n-w /etc/passwd -p wa\n");
+        assert_eq!(a.rules.len(), 1);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn a_rejected_line_stops_the_load() {
+        let (a, diags) =
+            load("-w /etc/passwd -p wa\n-w /etc/shadow -p wz\n-w /etc/group -p wa\n-e 2\n");
+        assert_eq!(a.rules.len(), 1);
+        assert_eq!(a.enabled, None);
+        assert_eq!(
+            a.stopped_at,
+            Some(Source::line("/etc/audit/rules.d/50.rules", 2))
+        );
+        assert!(diags[0].message.contains("stops loading"), "{diags:?}");
+        assert!(!diags[0].incomplete);
+        // `-i` (or `-c`) on an earlier line goes on.
+        let (a, _) = load("-i\n-w /etc/passwd -p wa\n-w /etc/shadow -p wz\n-w /etc/shadow -p wa\n");
+        assert_eq!(a.rules.len(), 2);
+        assert_eq!(a.stopped_at, None);
+    }
+
+    #[test]
+    fn lines_auditctl_rejects() {
+        for bad in [
+            "-w /etc/passwd -p wa\r",
+            "\t# a comment indented with a tab (mawk keeps it)",
+            "\r",
+            "-w /etc/passwd\t-p wa",
+            "-w /etc/passwd -p wa # trailing comment",
+            "-a always,exit -S open -F arch=b64",
+            "-a always,exit -F arch=b64 -S chmod -k x -k",
+            "-a always,exit -F arch=b64 -S nosuchcall",
+            "-a always,exit -F arch=b64 -S open -F exit=-EFOO",
+            "-a always,exit -F arch=b64 -S open -F success=yes",
+            "-a always,exit -F arch=b64 -S open -F auid>=nosuchuser",
+            "-a always,task -S open",
+            "-a always,EXIT -S open",
+            "-w relative -p wa",
+            "-w /etc/passwd -a always,exit",
+            "-F arch=b64 -a always,exit -S open",
+            "-a always,exit -k x -S open",
+            "-b -1",
+            "-h",
+            "foo",
+        ] {
+            let (a, diags) = load(&format!("{bad}\n-w /etc/group -p wa\n"));
+            assert!(a.rules.is_empty(), "{bad:?} was accepted: {:?}", a.rules);
+            assert!(a.stopped_at.is_some(), "{bad:?}");
+            assert!(!diags.is_empty() && !diags[0].incomplete, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lines_auditctl_accepts_oddly() {
+        // Words after -i are left unread, without error.
+        let (a, _) = load("-w /etc/passwd -i\n-w /etc/group\n");
+        assert_eq!(a.rules.len(), 1);
+        assert_eq!(a.rules[0].watch.as_deref(), Some("/etc/group"));
+        // `possible` is deprecated: the line is dropped, loading goes on.
+        let (a, diags) = load("-a exit,possible -S open\n-w /etc/group\n");
+        assert_eq!(a.rules.len(), 1);
+        assert!(diags[0].message.contains("ignores"));
+        // An escaped space stays in the path.
+        assert_eq!(
+            one("-w /etc/a\\ b -p wa\n").watch.as_deref(),
+            Some("/etc/a b")
+        );
+        // Only len/3 + 1 words are read: the last `-k` here has no value.
+        let (a, _) = load("-w /a -k 1 -k 2 -k 3\n");
+        assert!(a.rules.is_empty());
+    }
+
+    #[test]
+    fn control_lines_and_their_order() {
+        let (a, _) = load_with(
+            &X86,
+            &[
+                ("/r/10.rules", "-D\n-b 320\n-f 1\n-e 2\n"),
+                ("/r/20.rules", "-b 8192\n--backlog_wait_time 60000\n--loginuid-immutable\n-w /etc/passwd -p wa\n"),
+            ],
+            Awk::Mawk,
+        );
+        assert_eq!(a.rules.len(), 1);
+        assert_eq!(
+            (
+                a.enabled,
+                a.backlog_limit,
+                a.failure,
+                a.backlog_wait_time,
+                a.loginuid_immutable
+            ),
+            (Some(2), Some(8192), Some(1), Some(60000), true)
+        );
+        // mawk leaves an indented `-e 2` in place: what follows is refused.
+        let (a, diags) = load_with(
+            &X86,
+            &[("/r/10.rules", " -e 2\n-w /etc/passwd -p wa\n")],
+            Awk::Mawk,
+        );
+        assert_eq!((a.enabled, a.rules.len()), (Some(2), 0));
+        assert!(diags[0].message.contains("locked"), "{diags:?}");
+        let (a, _) = load_with(
+            &X86,
+            &[("/r/10.rules", " -e 2\n-w /etc/passwd -p wa\n")],
+            Awk::Gawk,
+        );
+        assert_eq!((a.enabled, a.rules.len()), (Some(2), 1));
+        // `-e 3` is moved to the end: the rules before it are loaded.
+        let (a, diags) = load("-e 3\n-w /etc/passwd -p wa\n");
+        assert_eq!((a.rules.len(), a.enabled), (1, None));
+        assert!(diags[0].message.contains("enable must be"), "{diags:?}");
+        // A rule file augenrules ignores holds nothing the kernel gets.
+        let names = augenrules::listing(&strs(&["50-x.rules.disabled", "50-y.rules"])).names;
+        assert_eq!(names, strs(&["50-y.rules"]));
+    }
+
+    #[test]
+    fn the_kernel_refuses() {
+        // The same rule twice: `Rule exists`, which stops the load.
+        let (a, diags) = load("-w /etc/passwd -p wa\n-w /etc/passwd -p wa\n-w /etc/shadow -p wa\n");
+        assert_eq!(a.rules.len(), 1);
+        assert!(diags[0].message.contains("Rule exists"));
+        // A watch whose directory does not exist.
+        let (a, diags) = load("-w /etc/sysconfig/network -p wa\n-w /etc/shadow -p wa\n");
+        assert!(a.rules.is_empty());
+        assert!(diags[0].message.contains("does not exist"));
+        // `-F path=` ending in `/`, and two keys.
+        assert!(rules("-a always,exit -F path=/etc/audit/ -F perm=wa\n").is_empty());
+        assert!(rules("-a always,exit -S open -F KEY=a -k b\n").is_empty());
+        // -W removes only an identical watch.
+        let (a, diags) = load("-w /etc/passwd -p wa -k id\n-W /etc/passwd -p wa\n");
+        assert_eq!(a.rules.len(), 1);
+        assert!(diags[0].message.contains("No rule matches"));
+        assert!(rules("-w /etc/passwd -p wa -k id\n-W /etc/passwd -p wa -k id\n").is_empty());
+        // -D -k removes the rules whose key holds it.
+        let r = rules("-w /etc/passwd -k identity\n-w /etc/shadow -k other\n-D -k ident\n");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].key.as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn earlier_never_rules_shadow() {
+        let always = "-a always,exit -F arch=b64 -S chmod -F auid>=1000 -F auid!=unset -k p";
+        let shadow = |never: &str| {
+            let r = rules(&format!("{never}\n{always}\n"));
+            assert_eq!(r.len(), 2, "{never}");
+            r[1].shadowed_by.clone()
+        };
+        assert_eq!(
+            shadow("-a never,exit -F arch=b64 -S chmod,chown"),
+            strs(&["/etc/audit/rules.d/50.rules:1"])
+        );
+        assert_eq!(shadow("-a exit,never -S all").len(), 1);
+        assert_eq!(
+            shadow("-a never,exit -F arch=b64 -S chmod -F exe=/usr/bin/x").len(),
+            1
+        );
+        // Provably disjoint: another arch, other calls, unset auid, root.
+        assert!(shadow("-a never,exit -F arch=b32 -S chmod").is_empty());
+        assert!(shadow("-a never,exit -F arch=b64 -S chown").is_empty());
+        assert!(shadow("-a never,exit -F arch=b64 -S chmod -F auid=unset").is_empty());
+        assert!(shadow("-a never,exit -F arch=b64 -S chmod -F auid<1000").is_empty());
+        // A later never rule does not matter; an `-A` one comes first.
+        let r = rules(&format!("{always}\n-a never,exit -F arch=b64 -S chmod\n"));
+        assert!(r[0].shadowed_by.is_empty());
+        let r = rules(&format!("{always}\n-A never,exit -F arch=b64 -S chmod\n"));
+        assert_eq!(r[1].shadowed_by, strs(&["/etc/audit/rules.d/50.rules:2"]));
+    }
+
+    #[test]
+    fn what_cannot_be_known_is_incomplete() {
+        let unknown = Fake {
+            machine: None,
+            passwd_readable: true,
+        };
+        let (a, diags) = load_with(
+            &unknown,
+            &[(
+                "/r/a.rules",
+                "-w /etc/passwd -p wa\n-a always,exit -F arch=b64 -S chmod\n-w /etc/shadow\n",
+            )],
+            Awk::Mawk,
+        );
+        assert_eq!(a.rules.len(), 1);
+        assert!(diags.iter().any(|d| d.incomplete), "{diags:?}");
+        let no_passwd = Fake {
+            machine: Some(Machine::X86_64),
+            passwd_readable: false,
+        };
+        let (_, diags) = load_with(
+            &no_passwd,
+            &[("/r/a.rules", "-a always,exit -S open -F auid=alice\n")],
+            Awk::Mawk,
+        );
+        assert!(diags.iter().any(|d| d.incomplete));
+        // Numbers and `unset` need no account database.
+        let (a, diags) = load_with(
+            &no_passwd,
+            &[(
+                "/r/a.rules",
+                "-a always,exit -S open -F auid>=1000 -F auid!=unset\n",
+            )],
+            Awk::Mawk,
+        );
+        assert_eq!((a.rules.len(), diags.len()), (1, 0));
+    }
+
+    #[test]
+    fn undecided_awk_keeps_what_both_load() {
+        let files = vec![(
+            "/r/a.rules".to_string(),
+            "-w /etc/passwd -p wa\n\t# tab comment\n-w /etc/shadow -p wa\n".to_string(),
+        )];
+        let mawk = augenrules::merge(&files, Awk::Mawk);
+        let gawk = augenrules::merge(&files, Awk::Gawk);
+        let mut out = AuditRules::default();
+        let mut diags = Vec::new();
+        undecided(&X86, &X86, &mut out, &mut diags, &mawk, &gawk);
+        assert_eq!(out.rules.len(), 1);
+        assert!(diags[0].incomplete);
+    }
+}

@@ -338,6 +338,9 @@ const VALUE_OPS: &[&str] = &[
     "not_contains",
     "mode_at_most",
     "mode_has",
+    "contains_all",
+    "contains_any",
+    "subset_of",
 ];
 const SET_OPS: &[&str] = &["exists", "count"];
 
@@ -476,6 +479,25 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         key: "walk",
         params: &[],
         fields: Some(&["path", "type", "mode", "uid", "gid", "size"]),
+    },
+    ProbeSpec {
+        key: "audit_rule",
+        params: &[],
+        fields: Some(&[
+            "list",
+            "action",
+            "prepend",
+            "arch",
+            "syscalls",
+            "fields",
+            "filters",
+            "watch",
+            "perms",
+            "key",
+            "keys",
+            "text",
+            "shadowed_by",
+        ]),
     },
 ];
 
@@ -1245,6 +1267,23 @@ impl Cx {
                 }
                 Probe::Walk { kind }
             }
+            "audit_rule" => {
+                let list = self.string(arg, &what)?;
+                let lists = crate::facts::audit::tables::LIST_NAMES;
+                if list != "*" && !lists.contains(&list.as_str()) {
+                    self.err(
+                        arg,
+                        format!(
+                            "`audit_rule` takes a list ({}) or \"*\", not `{list}`",
+                            lists.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                Probe::AuditRule {
+                    list: (list != "*").then_some(list),
+                }
+            }
             "fact" => {
                 let path = self.string(arg, &what)?;
                 if path.split('.').any(str::is_empty) {
@@ -1427,7 +1466,7 @@ impl Cx {
                 scalar(self)?;
                 Op::NotContains
             }
-            "in" | "not_in" => {
+            "in" | "not_in" | "contains_all" | "contains_any" | "subset_of" => {
                 if !matches!(operand, Literal::List(_)) {
                     self.err(
                         node,
@@ -1435,10 +1474,12 @@ impl Cx {
                     );
                     return None;
                 }
-                if op == "in" {
-                    Op::In
-                } else {
-                    Op::NotIn
+                match op {
+                    "in" => Op::In,
+                    "not_in" => Op::NotIn,
+                    "contains_all" => Op::ContainsAll,
+                    "contains_any" => Op::ContainsAny,
+                    _ => Op::SubsetOf,
                 }
             }
             "matches" | "not_matches" => {

@@ -293,10 +293,11 @@ mod tests {
                 "100-late.rules",
                 "010-zero.rules",
             ]),
+            // 10 and 010 are the same number: what follows decides.
             [
                 "9-early.rules",
-                "010-zero.rules",
                 "10-base.rules",
+                "010-zero.rules",
                 "99-finalize.rules",
                 "100-late.rules",
                 "audit.rules"
