@@ -85,8 +85,8 @@ pub struct AuditRule {
     /// Every field, in order.
     pub fields: Vec<FieldView>,
     /// The normalised text of the fields that narrow which events the rule
-    /// matches: all but `arch=` (when it is the rule's one arch), the key,
-    /// and for a watch its path and permissions.
+    /// matches: all but the key, for a watch its path and permissions, and
+    /// for a rule without a path its one `arch=`.
     pub filters: Vec<String>,
     /// The watched path (`-w`, `-F path=`, `-F dir=`), without trailing `/`.
     pub watch: Option<String>,
@@ -574,7 +574,8 @@ pub fn describe(rule: &KRule, source: Source, machine: Option<Machine>) -> Audit
         .zip(&fields)
         .filter(|(f, _)| match f.field {
             F_FILTERKEY => false,
-            F_ARCH => sole_arch.is_none(),
+            // A watch limited to one arch misses the other's accesses.
+            F_ARCH => sole_arch.is_none() || watch.is_some(),
             F_WATCH | F_DIR => false,
             F_PERM => watch.is_none(),
             _ => true,
@@ -1019,6 +1020,11 @@ mod tests {
         assert_eq!(
             one("-a always,exit -F dir=/etc/audit/ -p r -p wa\n").perms,
             strs(&["w", "a"])
+        );
+        // An arch narrows a watch: a filter there.
+        assert_eq!(
+            one("-a always,exit -F arch=b64 -F path=/etc/shadow -F perm=wa\n").filters,
+            strs(&["arch=b64"])
         );
         // On a syscall rule, perm narrows the calls: a filter.
         assert_eq!(
