@@ -996,6 +996,7 @@ fn missing_note(p: &Probe) -> String {
         Probe::Process { name } => format!("no process {name}"),
         Probe::Fact { path } => format!("{path} is unknown"),
         Probe::Walk { .. } => "nothing found".into(),
+        Probe::AuditRule { .. } => "no rule is loaded from /etc/audit/rules.d/50-cis.rules".into(),
     }
 }
 
@@ -1082,6 +1083,7 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Listening { .. } => Source::line("/proc/net/tcp", line % 30 + 1),
         Probe::Process { .. } => Source::file(format!("/proc/{}/status", rng.range(300, 90_000))),
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
+        Probe::AuditRule { .. } => Source::line("/etc/audit/rules.d/50-cis.rules", line % 60 + 1),
         Probe::Fact { .. } => return None,
     })
 }
@@ -1120,6 +1122,10 @@ fn record(p: &Probe, os: &Os, rng: &mut Rng) -> Value {
             json!({ "port": port.unwrap_or(22), "address": "0.0.0.0", "protocol": "tcp" })
         }
         Probe::Walk { .. } => json!(rng.pick(WALK_FINDS)),
+        Probe::AuditRule { .. } => json!({
+            "list": "exit", "action": "always", "watch": "/etc/passwd", "perms": ["w", "a"],
+            "filters": [], "keys": ["identity"], "text": "-w /etc/passwd -p wa -k identity",
+        }),
         Probe::FileContent { line, .. } => json!(line_text(line.as_ref())),
         other => json!(probe::describe(other)),
     }
@@ -1322,6 +1328,7 @@ fn probe_evidence(check: &ProbeCheck, pass: bool, os: &Os, rng: &mut Rng) -> Evi
             | Probe::User { .. }
             | Probe::Group { .. }
             | Probe::Walk { .. }
+            | Probe::AuditRule { .. }
             | Probe::Listening { .. }
             | Probe::Process { .. }
     ) || matches!(

@@ -381,11 +381,8 @@ fn awk_name(awk: Awk) -> &'static str {
 fn awk_flavor(target: &Target) -> Result<Option<Awk>, TargetError> {
     for dir in AWK_PATH {
         let mut path = format!("{dir}/awk");
-        let mut seen = 0;
-        loop {
-            let Some(meta) = target.metadata(&path, false)? else {
-                break;
-            };
+        let mut hops = 0;
+        while let Some(meta) = target.metadata(&path, false)? {
             let name = path.rsplit('/').next().unwrap_or_default().to_string();
             if name.contains("mawk") {
                 return Ok(Some(Awk::Mawk));
@@ -394,8 +391,8 @@ fn awk_flavor(target: &Target) -> Result<Option<Awk>, TargetError> {
                 return Ok(Some(Awk::Gawk));
             }
             match meta.link_target {
-                Some(to) if seen < 40 => {
-                    seen += 1;
+                Some(to) if hops < 40 => {
+                    hops += 1;
                     path = if to.starts_with('/') {
                         to
                     } else {

@@ -62,9 +62,49 @@ impl<'a> Getopt<'a> {
         self.last_nonopt = self.optind;
     }
 
+    fn long_option(&mut self) -> Got {
+        let argc = self.argv.len();
+        let word = self.argv[self.optind][2..].to_string();
+        let (name, value) = match word.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (word.clone(), None),
+        };
+        self.optind += 1;
+        let exact = self.longopts.iter().find(|o| o.name == name);
+        let found = match exact {
+            Some(o) => Some(o),
+            None => {
+                let mut prefixed = self.longopts.iter().filter(|o| o.name.starts_with(&name));
+                match (prefixed.next(), prefixed.next()) {
+                    (Some(o), None) => Some(o),
+                    // Every long option of auditctl returns its own value,
+                    // so two prefix matches are ambiguous.
+                    _ => None,
+                }
+            }
+        };
+        let Some(opt) = found else {
+            return Got::Bad;
+        };
+        match (value, opt.has_arg) {
+            (Some(v), true) => Got::Opt(opt.val, Some(v)),
+            (Some(_), false) => Got::Bad,
+            (None, false) => Got::Opt(opt.val, None),
+            (None, true) if self.optind < argc => {
+                self.optind += 1;
+                Got::Opt(opt.val, Some(self.argv[self.optind - 1].clone()))
+            }
+            (None, true) => Got::Bad,
+        }
+    }
+}
+
+impl Iterator for Getopt<'_> {
+    type Item = Got;
+
     /// The next option, or `None` at the end (then `optind` is the first
     /// non-option, or `argv.len()` when there is none).
-    pub fn next(&mut self) -> Option<Got> {
+    fn next(&mut self) -> Option<Got> {
         let argc = self.argv.len();
         if self.nextchar.is_none() {
             self.last_nonopt = self.last_nonopt.min(self.optind);
@@ -134,42 +174,6 @@ impl<'a> Getopt<'a> {
             None => Got::Bad,
         })
     }
-
-    fn long_option(&mut self) -> Got {
-        let argc = self.argv.len();
-        let word = self.argv[self.optind][2..].to_string();
-        let (name, value) = match word.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (word.clone(), None),
-        };
-        self.optind += 1;
-        let exact = self.longopts.iter().find(|o| o.name == name);
-        let found = match exact {
-            Some(o) => Some(o),
-            None => {
-                let mut prefixed = self.longopts.iter().filter(|o| o.name.starts_with(&name));
-                match (prefixed.next(), prefixed.next()) {
-                    (Some(o), None) => Some(o),
-                    // Every long option of auditctl returns its own value,
-                    // so two prefix matches are ambiguous.
-                    _ => None,
-                }
-            }
-        };
-        let Some(opt) = found else {
-            return Got::Bad;
-        };
-        match (value, opt.has_arg) {
-            (Some(v), true) => Got::Opt(opt.val, Some(v)),
-            (Some(_), false) => Got::Bad,
-            (None, false) => Got::Opt(opt.val, None),
-            (None, true) if self.optind < argc => {
-                self.optind += 1;
-                Got::Opt(opt.val, Some(self.argv[self.optind - 1].clone()))
-            }
-            (None, true) => Got::Bad,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -205,9 +209,7 @@ mod tests {
         let n = argv.len();
         let mut g = Getopt::new(argv, "hiw:k:p:", LONG);
         let mut out = Vec::new();
-        while let Some(got) = g.next() {
-            out.push(got);
-        }
+        out.extend(g.by_ref());
         (out, g.optind, n)
     }
 
