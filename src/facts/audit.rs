@@ -1,10 +1,11 @@
-//! Audit rules: what the kernel would hold after the next start of auditd,
-//! read from the rules files as `augenrules --load` merges them and
-//! `auditctl -R` parses them, each line as auditctl's own parser reads it.
+//! Audit rules: what the kernel gets when auditd starts at boot, read from
+//! the rules files as `augenrules --load` merges them and `auditctl -R`
+//! parses them, each line as auditctl's own parser reads it.
 //!
 //! The running rules (`auditctl -l`) can only be read over the audit
 //! netlink socket, so the files are the source: the view is that of the
-//! next boot (or restart of auditd), which is what a benchmark asks for.
+//! next boot (a restart of auditd reloads them too, unless `-e 2` locked
+//! them), which is what a benchmark asks for.
 //! Where the rules come from:
 //! - /etc/audit/rules.d exists: augenrules merges its `*.rules` files
 //!   (see [`augenrules`]) into /etc/audit/audit.rules and loads that. With

@@ -351,7 +351,7 @@ impl<'t> Facts<'t> {
         })
     }
 
-    /// The audit rules the next start of auditd would load.
+    /// The audit rules the kernel gets at boot.
     pub fn audit_rules(&self) -> &FactResult<audit::AuditRules> {
         self.once(&self.audit_rules, "audit_rules", || {
             let system = self.system().as_ref().map_err(Clone::clone)?;
