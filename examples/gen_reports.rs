@@ -1005,6 +1005,7 @@ fn missing_note(p: &Probe) -> String {
             "no boot configuration found (GRUB defaults, boot loader entries, /etc/kernel/cmdline)"
                 .into()
         }
+        Probe::AuditRule { .. } => "no rule is loaded from /etc/audit/rules.d/50-cis.rules".into(),
     }
 }
 
@@ -1092,6 +1093,7 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Process { .. } => Source::file(format!("/proc/{}/status", rng.range(300, 90_000))),
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
         Probe::LoginDefs { .. } => Source::line("/etc/login.defs", line % 300 + 1),
+        Probe::AuditRule { .. } => Source::line("/etc/audit/rules.d/50-cis.rules", line % 60 + 1),
         Probe::Fact { .. } => return None,
         Probe::KernelParam { from, fallback, .. } => match (from, fallback) {
             (View::Runtime, false) => Source::line("/proc/cmdline", 1),
@@ -1134,6 +1136,10 @@ fn record(p: &Probe, os: &Os, rng: &mut Rng) -> Value {
             json!({ "port": port.unwrap_or(22), "address": "0.0.0.0", "protocol": "tcp" })
         }
         Probe::Walk { .. } => json!(rng.pick(WALK_FINDS)),
+        Probe::AuditRule { .. } => json!({
+            "list": "exit", "action": "always", "watch": "/etc/passwd", "perms": ["w", "a"],
+            "filters": [], "keys": ["identity"], "text": "-w /etc/passwd -p wa -k identity",
+        }),
         Probe::FileContent { line, .. } => json!(line_text(line.as_ref())),
         other => json!(probe::describe(other)),
     }
@@ -1336,6 +1342,7 @@ fn probe_evidence(check: &ProbeCheck, pass: bool, os: &Os, rng: &mut Rng) -> Evi
             | Probe::User { .. }
             | Probe::Group { .. }
             | Probe::Walk { .. }
+            | Probe::AuditRule { .. }
             | Probe::Listening { .. }
             | Probe::Process { .. }
     ) || matches!(

@@ -115,6 +115,29 @@ const PIECES: &[&str] = &[
     "\u{a0}",
     "export ",
     "if ",
+    "-a ",
+    "-A ",
+    "always,exit",
+    "exit,never",
+    "-F ",
+    "arch=b64",
+    "arch=b32",
+    "-S ",
+    "chmod,open",
+    "-w ",
+    "/etc/passwd",
+    "-p wa",
+    "-k ",
+    "-e 2",
+    "-b ",
+    "-D",
+    "-i",
+    "auid>=1000",
+    "auid!=unset",
+    "exit=-EACCES",
+    "-C euid!=uid",
+    "--loginuid",
+    "\\ ",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
@@ -122,8 +145,39 @@ fn random_text(rng: &mut Rng) -> String {
     (0..len).map(|_| rng.pick(PIECES)).collect()
 }
 
+/// A machine and accounts for the audit rules parser.
+struct AuditHost;
+
+impl audit::auditctl::Host for AuditHost {
+    fn machine(&self) -> Option<audit::tables::Machine> {
+        Some(audit::tables::Machine::X86_64)
+    }
+    fn uid(&self, name: &str) -> Result<Option<u32>, String> {
+        Ok((name == "root").then_some(0))
+    }
+    fn gid(&self, name: &str) -> Result<Option<u32>, String> {
+        Ok((name == "root").then_some(0))
+    }
+    fn is_dir(&self, path: &str) -> Result<bool, String> {
+        Ok(path == "/etc")
+    }
+}
+
+impl audit::kernel::Files for AuditHost {
+    fn kind(&self, path: &str) -> Result<Option<bool>, String> {
+        Ok(matches!(path, "/" | "/etc").then_some(true))
+    }
+}
+
 fn all_parsers(text: &str) {
     let f = "fuzz";
+    let files = vec![("/etc/audit/rules.d/a.rules".to_string(), text.to_string())];
+    for awk in [audit::augenrules::Awk::Mawk, audit::augenrules::Awk::Gawk] {
+        let lines = audit::augenrules::merge(&files, awk);
+        let mut rules = audit::AuditRules::default();
+        audit::evaluate(&lines, &AuditHost, &AuditHost, &mut rules, &mut Vec::new());
+    }
+    let _ = audit::augenrules::listing(&[text.to_string()]);
     let _ = accounts::parse_passwd(text, f);
     let _ = accounts::parse_shadow(text, f);
     let _ = accounts::parse_group(text, f);
@@ -217,6 +271,7 @@ fn parsers_never_panic_on_cut_real_files() {
         "install cramfs /bin/false\nblacklist cramfs\n",
         "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX a=\\\"b c\\\" 'd'\" # x\nexport B=`x` C=$(y)\n",
         "BOOT_IMAGE=/vmlinuz \"a=b c\" d=\"e f\" -- init\n",
+        "-D\n-b 8192\n-a always,exit -F arch=b64 -S chmod,fchmod -F auid>=1000 -F auid!=unset -k perm_mod\n-w /etc/passwd -p wa -k identity\n-e 2\n",
         "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A 0 0 0 0 0 12345\n",
         "policy:\n  id: x\n  title: t\n  version: '1'\nrules:\n  - id: r\n    title: t\n    severity: low\n    check: {fact: os.id, equals: x}\n",
         "waivers:\n  - rule: ssh-*\n    justification: j\n    approver: a\n    expires: 2027-02-28\n    scope: {hostnames: [web*], tags: [x]}\n",

@@ -235,3 +235,43 @@ fn base_tree_passes_every_rule() {
         assert!(names.contains(&"packages".to_string()));
     }
 }
+
+/// journald runs only where systemd is the init system: on a root
+/// filesystem without systemd (no package, no /lib/systemd/systemd) every
+/// journald rule is not applicable, whatever journald.conf or leftover unit
+/// files say. The fixture test above only checks pass and fail cases.
+#[test]
+fn journald_rules_do_not_apply_without_systemd() {
+    let case = parse_spec(
+        "remove: [/lib/systemd/systemd]\nfiles:\n  /var/lib/dpkg/status: \"Package: rsyslog\\nStatus: install ok installed\\nArchitecture: amd64\\nVersion: 8.2302.0-1\\n\\nPackage: auditd\\nStatus: install ok installed\\nArchitecture: amd64\\nVersion: 1:3.0.9-1\\n\"\n",
+        "no-systemd",
+    );
+    let tree = build_tree(Some(&case));
+    let target = Target::root(tree.path()).unwrap();
+    let facts = Facts::new(&target);
+    let policies = rules_on_disk();
+    let journald: Vec<_> = policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .filter(|r| r.id.starts_with("journald-"))
+        .collect();
+    assert!(journald.len() >= 7, "{}", journald.len());
+    let wrong: Vec<String> = journald
+        .iter()
+        .map(|r| (r, evaluate_rule(r, &facts)))
+        .filter(|(_, res)| res.outcome != Outcome::NotApplicable)
+        .map(|(r, res)| {
+            format!(
+                "{}: {} ({})",
+                r.id,
+                res.outcome.as_str(),
+                summarize(&res.evidence)
+            )
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "journald rules without systemd:\n{}",
+        wrong.join("\n")
+    );
+}

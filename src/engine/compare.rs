@@ -113,7 +113,18 @@ pub fn holds(cond: &Condition, observed: &Value) -> bool {
             _ => false,
         },
     };
+    // A list's elements; any other value is a list of one, `null` none.
+    let elements = || match observed {
+        Value::Null => None,
+        Value::Array(items) => Some(items.as_slice()),
+        other => Some(std::slice::from_ref(other)),
+    };
+    let has = |els: &[Value], l: &Literal| els.iter().any(|e| equals(e, l, ic));
     match &cond.op {
+        Op::ContainsAll => elements().is_some_and(|els| list().iter().all(|l| has(els, l))),
+        Op::ContainsAny => elements().is_some_and(|els| list().iter().any(|l| has(els, l))),
+        Op::SubsetOf => elements()
+            .is_some_and(|els| els.iter().all(|e| list().iter().any(|l| equals(e, l, ic)))),
         Op::Equals => equals(observed, &cond.operand, ic),
         Op::NotEquals => !equals(observed, &cond.operand, ic),
         Op::In => list().iter().any(|l| equals(observed, l, ic)),
@@ -221,6 +232,33 @@ mod tests {
         ));
         assert!(holds(&cond(Op::VersionLt, s("2.0")), &json!("2.0~rc1")));
         assert!(!holds(&cond(Op::VersionGe, s("1.0")), &json!(null)));
+    }
+
+    #[test]
+    fn list_set_operators() {
+        let l = |items: &[&str]| Literal::List(items.iter().map(|i| s(i)).collect());
+        let all = cond(Op::ContainsAll, l(&["w", "a"]));
+        assert!(holds(&all, &json!(["r", "w", "a"])));
+        assert!(!holds(&all, &json!(["w"])));
+        assert!(holds(&all, &json!(["a", "w"])));
+        assert!(!holds(&all, &json!(null)));
+        assert!(holds(&cond(Op::ContainsAll, l(&[])), &json!([])));
+        let any = cond(Op::ContainsAny, l(&["chmod", "all"]));
+        assert!(holds(&any, &json!(["all"])));
+        assert!(holds(&any, &json!(["fchmod", "chmod"])));
+        assert!(!holds(&any, &json!(["fchmod"])));
+        assert!(!holds(&any, &json!([])));
+        assert!(holds(&any, &json!("chmod")));
+        let sub = cond(Op::SubsetOf, l(&["auid>=1000", "auid!=unset"]));
+        assert!(holds(&sub, &json!([])));
+        assert!(holds(&sub, &json!(["auid!=unset"])));
+        assert!(!holds(&sub, &json!(["auid>=1000", "success=1"])));
+        assert!(!holds(&sub, &json!(null)));
+        // Elements compare as `equals` does: numbers as numbers.
+        assert!(holds(
+            &cond(Op::SubsetOf, Literal::List(vec![n(1.0)])),
+            &json!(["1", 1])
+        ));
     }
 
     #[test]

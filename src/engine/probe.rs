@@ -136,6 +136,7 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::Walk { .. } => "walk",
         Probe::LoginDefs { .. } => "login_defs",
         Probe::KernelParam { .. } => "kernel_param",
+        Probe::AuditRule { .. } => "audit_rule",
     }
 }
 
@@ -215,6 +216,10 @@ pub fn describe(p: &Probe) -> String {
             }
             s
         }
+        Probe::AuditRule { list } => match list {
+            Some(l) => format!("audit rules of the {l} list"),
+            None => "audit rules".to_string(),
+        },
     }
 }
 
@@ -699,6 +704,32 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     }
                     other => push(&mut out, exact(other)?),
                 },
+            }
+        }
+        Probe::AuditRule { list } => {
+            let audit = out.listed(facts.audit_rules())?;
+            if let Some(at) = &audit.stopped_at {
+                out.notes
+                    .push(format!("loading stops at {at}: no rule after it is loaded"));
+            }
+            let before = out.items.len();
+            for rule in audit
+                .rules
+                .iter()
+                .filter(|r| list.as_ref().is_none_or(|l| &r.list == l))
+            {
+                let mut record = serde_json::to_value(rule).unwrap_or(Value::Null);
+                if let Value::Object(map) = &mut record {
+                    map.remove("source");
+                }
+                out.items.push(Item::new(record, Some(rule.source.clone())));
+            }
+            if out.items.len() == before {
+                out.notes.push(if audit.files.is_empty() {
+                    "no audit rules file".to_string()
+                } else {
+                    format!("no rule is loaded from {}", audit.files.join(", "))
+                });
             }
         }
         Probe::Fact { path } => {

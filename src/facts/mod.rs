@@ -5,6 +5,7 @@
 //! function that reads them through a [`Target`](crate::target::Target).
 
 pub mod accounts;
+pub mod audit;
 pub mod cmdline;
 pub mod grub;
 pub mod hardware;

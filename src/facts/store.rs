@@ -53,6 +53,7 @@ pub const FACT_NAMES: &[&str] = &[
     "listening",
     "processes",
     "kernel_cmdline",
+    "audit_rules",
 ];
 
 /// A parser of a line-oriented file: entries and the problems met.
@@ -84,6 +85,7 @@ pub struct Facts<'t> {
     walk: OnceLock<FactResult<walk::Walk>>,
     kernel_cmdline_runtime: OnceLock<FactResult<cmdline::Cmdline>>,
     kernel_cmdline_configured: OnceLock<FactResult<Vec<cmdline::Cmdline>>>,
+    audit_rules: OnceLock<FactResult<audit::AuditRules>>,
     /// What the walk records: what the scan's rules ask of it (all when
     /// nobody said).
     walk_interests: BTreeSet<walk::Interest>,
@@ -122,6 +124,7 @@ impl<'t> Facts<'t> {
             walk: OnceLock::new(),
             kernel_cmdline_runtime: OnceLock::new(),
             kernel_cmdline_configured: OnceLock::new(),
+            audit_rules: OnceLock::new(),
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
@@ -378,6 +381,22 @@ impl<'t> Facts<'t> {
             "kernel_cmdline.configured",
             || cmdline::collect_configured(self.target),
         )
+    }
+
+    /// The audit rules the kernel gets at boot.
+    pub fn audit_rules(&self) -> &FactResult<audit::AuditRules> {
+        self.once(&self.audit_rules, "audit_rules", || {
+            let system = self.system().as_ref().map_err(Clone::clone)?;
+            let unread = |e: &FactError| e.to_string();
+            let users = fact_ref(self.passwd());
+            let groups = fact_ref(self.group());
+            let env = audit::Env {
+                machine: system.value.arch.as_deref(),
+                users: users.as_ref().map(|v| v.as_slice()).map_err(unread),
+                groups: groups.as_ref().map(|v| v.as_slice()).map_err(unread),
+            };
+            audit::collect(self.target, &env)
+        })
     }
 
     pub fn listening(&self) -> &FactResult<Vec<net::Socket>> {
@@ -695,6 +714,7 @@ impl<'t> Facts<'t> {
                 ),
                 ("configured", to(self.kernel_cmdline_configured())?),
             ])),
+            "audit_rules" => to(self.audit_rules()),
             _ => Ok(null()),
         }
     }

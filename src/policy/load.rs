@@ -357,6 +357,9 @@ const VALUE_OPS: &[&str] = &[
     "not_contains",
     "mode_at_most",
     "mode_has",
+    "contains_all",
+    "contains_any",
+    "subset_of",
 ];
 const SET_OPS: &[&str] = &["exists", "count"];
 
@@ -505,6 +508,25 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         key: "kernel_param",
         params: &["from", "fallback", "as", "instances"],
         fields: None,
+    },
+    ProbeSpec {
+        key: "audit_rule",
+        params: &[],
+        fields: Some(&[
+            "list",
+            "action",
+            "prepend",
+            "arch",
+            "syscalls",
+            "fields",
+            "filters",
+            "watch",
+            "perms",
+            "key",
+            "keys",
+            "text",
+            "shadowed_by",
+        ]),
     },
 ];
 
@@ -1299,6 +1321,23 @@ impl Cx {
             "login_defs" => Probe::LoginDefs {
                 key: self.string(arg, &what)?,
             },
+            "audit_rule" => {
+                let list = self.string(arg, &what)?;
+                let lists = crate::facts::audit::tables::LIST_NAMES;
+                if list != "*" && !lists.contains(&list.as_str()) {
+                    self.err(
+                        arg,
+                        format!(
+                            "`audit_rule` takes a list ({}) or \"*\", not `{list}`",
+                            lists.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                Probe::AuditRule {
+                    list: (list != "*").then_some(list),
+                }
+            }
             "fact" => {
                 let path = self.string(arg, &what)?;
                 if path.split('.').any(str::is_empty) {
@@ -1525,7 +1564,7 @@ impl Cx {
                 scalar(self)?;
                 Op::NotContains
             }
-            "in" | "not_in" => {
+            "in" | "not_in" | "contains_all" | "contains_any" | "subset_of" => {
                 if !matches!(operand, Literal::List(_)) {
                     self.err(
                         node,
@@ -1533,10 +1572,12 @@ impl Cx {
                     );
                     return None;
                 }
-                if op == "in" {
-                    Op::In
-                } else {
-                    Op::NotIn
+                match op {
+                    "in" => Op::In,
+                    "not_in" => Op::NotIn,
+                    "contains_all" => Op::ContainsAll,
+                    "contains_any" => Op::ContainsAny,
+                    _ => Op::SubsetOf,
                 }
             }
             "matches" | "not_matches" => {

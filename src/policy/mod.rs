@@ -294,6 +294,11 @@ pub enum Probe {
         /// `instances: all`: every value in order, not only the last.
         all: bool,
     },
+    /// Audit rules the kernel would hold, one record each; `list` is one
+    /// list (`exit`, ...) or `None` for all.
+    AuditRule {
+        list: Option<String>,
+    },
 }
 
 /// What the `walk` probe can look for.
@@ -372,6 +377,12 @@ pub enum Op {
     NotContains,
     ModeAtMost(u32),
     ModeHas(u32),
+    /// A list value holds every operand.
+    ContainsAll,
+    /// A list value holds at least one operand.
+    ContainsAny,
+    /// Every element of a list value is one of the operands.
+    SubsetOf,
 }
 
 impl Op {
@@ -395,6 +406,9 @@ impl Op {
             Op::NotContains => "not_contains",
             Op::ModeAtMost(_) => "mode_at_most",
             Op::ModeHas(_) => "mode_has",
+            Op::ContainsAll => "contains_all",
+            Op::ContainsAny => "contains_any",
+            Op::SubsetOf => "subset_of",
         }
     }
 }
