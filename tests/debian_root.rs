@@ -5,7 +5,7 @@
 //! components' documentation expects.
 //!
 //! The tree is taken from `POSTURE_DEBIAN_ROOT` (default
-//! `/var/tmp/posture-debootstrap-bookworm-minbase`; `.ci/run` creates it). Without it the
+//! `/var/tmp/posture-debian12`; `.ci/run` creates it). Without it the
 //! tests skip, saying so.
 
 mod common;
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 fn debian_root() -> Option<PathBuf> {
     let dir = std::env::var_os("POSTURE_DEBIAN_ROOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/posture-debootstrap-bookworm-minbase"));
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/posture-debian12"));
     if dir.join("var/lib/dpkg/status").is_file() {
         Some(dir)
     } else {
