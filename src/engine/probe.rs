@@ -458,7 +458,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
             match pkgs.get(name) {
                 Some(p) => out.items.push(Item::new(
-                    json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager }),
+                    json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager, "state": p.state }),
                     Some(p.source.clone()),
                 )),
                 None => out.notes.push(format!("{name} is not installed")),

@@ -5,6 +5,7 @@
 //! function that reads them through a [`Target`](crate::target::Target).
 
 pub mod accounts;
+pub mod dpkg;
 pub mod hardware;
 pub mod keyvalue;
 pub mod modules;
