@@ -288,7 +288,11 @@ pub fn parse_version(text: &str) -> Result<String, &'static str> {
     {
         return Err("invalid character in revision number");
     }
-    Ok(if epoch.is_empty() {
+    // dpkg's `vdew_nonambig`: a zero epoch is printed only when the rest
+    // has a colon, which would otherwise read as one.
+    Ok(if epoch.is_empty() && rest.contains(':') {
+        format!("0:{rest}")
+    } else if epoch.is_empty() {
         rest.to_string()
     } else {
         format!("{epoch}:{rest}")
@@ -340,18 +344,16 @@ fn stanzas(text: &str, file: &str, diags: &mut Vec<Diagnostic>) -> Vec<Stanza> {
             seen.clear();
             continue;
         }
-        if line.chars().all(c_isspace) {
-            // Not a paragraph break for dpkg: a blank continuation line,
-            // which it refuses.
-            diags.push(refuse(lineno, "a line of only white space".into()));
-            continue;
-        }
+        // A line of only white space is not a paragraph break for dpkg:
+        // within an entry it continues the value (adding nothing), before
+        // one it is a field with no name, which dpkg refuses.
         if line.starts_with(c_isspace) {
             match current.as_mut().and_then(|s| s.fields.last_mut()) {
-                Some((_, value)) => {
+                Some((_, value)) if !line.chars().all(c_isspace) => {
                     value.push('\n');
                     value.push_str(line.trim_matches(c_isspace));
                 }
+                Some(_) => {}
                 None => diags.push(refuse(lineno, "continuation line without a field".into())),
             }
             continue;
@@ -437,6 +439,8 @@ mod tests {
             ("01:2~rc1-1", "1:2~rc1-1"),
             (" 1:9.2p1-2+deb12u2\t", "1:9.2p1-2+deb12u2"),
             ("1:1.0-1-2", "1:1.0-1-2"),
+            ("00:1:2-1", "0:1:2-1"),
+            ("0:1:2", "0:1:2"),
         ] {
             assert_eq!(parse_version(raw), Ok(printed.to_string()), "{raw}");
         }
