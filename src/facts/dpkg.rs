@@ -525,7 +525,16 @@ Version: 2
         assert_eq!(entries(text), vec![("a".into(), "".into(), "installed", "1".into())]);
         assert_eq!(got.len(), 1);
         let lines: Vec<_> = diags.iter().map(|d| d.line.unwrap()).collect();
-        assert_eq!(lines, vec![2, 4, 6, 7, 8, 9, 9], "{diags:?}");
+        // Line 2 (white space only) continues the Package value, as in dpkg.
+        assert_eq!(lines, vec![4, 6, 7, 8, 9, 9], "{diags:?}");
+    }
+
+    #[test]
+    fn white_space_line_before_an_entry_is_refused() {
+        let (got, diags) = parse_status("Package: a\nVersion: 1\n\n\r\nPackage: b\n", "s");
+        assert_eq!(got.len(), 2);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, Some(4));
     }
 
     #[test]
