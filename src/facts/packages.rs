@@ -442,9 +442,9 @@ Version: 0.17-17
     fn dpkg_status_crlf_and_case_insensitive_fields() {
         let text = "package: curl\r\nstatus: install ok installed\r\nversion: 7.88.1-10\r\n\r\n";
         let (pkgs, diags) = parse_dpkg_status(text, "s");
-        // dpkg refuses the "\r" line, which is white space, not empty.
-        assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!(diags[0].line, Some(4));
+        // The "\r" line is white space, not empty: for dpkg it continues
+        // the Version value with nothing.
+        assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(pkgs.len(), 1);
         assert_eq!(pkgs[0].name, "curl");
         assert_eq!(pkgs[0].version, "7.88.1-10");
