@@ -18,6 +18,7 @@ pub mod rpm;
 pub mod services;
 mod source;
 pub mod sshd;
+pub mod sshd_match;
 mod store;
 pub mod sysctl;
 #[cfg(test)]
