@@ -468,7 +468,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let services = exact(facts.services())?;
             match services.get(name) {
                 Some(s) => out.items.push(Item::new(
-                    serde_json::to_value(s).unwrap_or(Value::Null),
+                    serde_json::to_value(&*s).unwrap_or(Value::Null),
                     Some(s.source.clone()),
                 )),
                 None => out.notes.push(format!("no unit named {name}")),

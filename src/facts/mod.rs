@@ -21,6 +21,7 @@ pub mod sshd;
 pub mod sshd_match;
 mod store;
 pub mod sysctl;
+pub mod unit_state;
 #[cfg(test)]
 mod testutil;
 pub mod walk;
