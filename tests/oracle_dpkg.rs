@@ -14,7 +14,16 @@ use std::path::Path;
 use std::process::Command;
 
 const NAMES: [&str; 10] = [
-    "telnetd", "nis", "libz1", "g++-12", "Foo.bar", "x", "rsh-server", "talk", "a0", "b.c",
+    "telnetd",
+    "nis",
+    "libz1",
+    "g++-12",
+    "Foo.bar",
+    "x",
+    "rsh-server",
+    "talk",
+    "a0",
+    "b.c",
 ];
 const ARCHES: [&str; 4] = ["amd64", "i386", "all", ""];
 
@@ -59,7 +68,10 @@ fn stanza() -> impl Strategy<Value = Stanza> {
     (
         prop::sample::select(NAMES.to_vec()),
         prop::sample::select(ARCHES.to_vec()),
-        prop::option::weighted(0.3, prop::sample::select(vec!["same", "foreign", "allowed"])),
+        prop::option::weighted(
+            0.3,
+            prop::sample::select(vec!["same", "foreign", "allowed"]),
+        ),
         prop::option::weighted(0.97, status),
         prop::option::weighted(0.9, version()),
         any::<[bool; 8]>(),
@@ -178,7 +190,11 @@ type Row = (String, String, String, String);
 fn dpkg_query(admindir: &Path, args: &[&str]) -> (bool, Vec<Row>, String) {
     let out = Command::new("dpkg-query")
         .arg(format!("--admindir={}", admindir.display()))
-        .args(["-W", "-f", "${Package}\\t${Architecture}\\t${db:Status-Status}\\t${Version}\\n"])
+        .args([
+            "-W",
+            "-f",
+            "${Package}\\t${Architecture}\\t${db:Status-Status}\\t${Version}\\n",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -260,9 +276,7 @@ fn dpkg_status_agrees_with_dpkg_query() {
             packages,
         };
         for name in lower {
-            let dpkg_present = rows
-                .iter()
-                .any(|r| r.0 == name && dpkg::has_files(&r.2));
+            let dpkg_present = rows.iter().any(|r| r.0 == name && dpkg::has_files(&r.2));
             if dpkg_present != packages.get(name).is_some() {
                 tally.disagree("package present", || {
                     format!("{name} in {text:?}: dpkg {dpkg_present}")

@@ -34,7 +34,14 @@ const NAMES: [&str; 7] = [
     ".hidden.conf",
     "b.conf",
 ];
-const MODULES: [&str; 6] = ["usb-storage", "usb_storage", "cramfs", "udf", "sq-fs", "dccp"];
+const MODULES: [&str; 6] = [
+    "usb-storage",
+    "usb_storage",
+    "cramfs",
+    "udf",
+    "sq-fs",
+    "dccp",
+];
 const COMMANDS: [&str; 5] = [
     "/bin/false",
     "/bin/true",
@@ -164,7 +171,10 @@ fn modprobe_config_agrees_with_modprobe_showconfig() {
             .iter()
             .map(|(m, (c, _))| (m.clone(), c.clone()))
             .collect();
-        tally.saw(&format!("blacklisted modules: {}", blacklisted.len().min(3)));
+        tally.saw(&format!(
+            "blacklisted modules: {}",
+            blacklisted.len().min(3)
+        ));
         tally.saw(&format!("install commands: {}", install.len().min(3)));
         if blacklisted != got_blacklisted {
             tally.disagree("blacklist", || {

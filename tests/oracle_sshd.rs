@@ -19,7 +19,18 @@ use std::process::Command;
 
 /// (keyword as written, values as written); the keywords rules use first.
 const KEYWORDS: &[(&str, &[&str])] = &[
-    ("PermitRootLogin", &["yes", "no", "prohibit-password", "without-password", "forced-commands-only", "No", "YES"]),
+    (
+        "PermitRootLogin",
+        &[
+            "yes",
+            "no",
+            "prohibit-password",
+            "without-password",
+            "forced-commands-only",
+            "No",
+            "YES",
+        ],
+    ),
     ("PasswordAuthentication", &["yes", "no", "Yes", "NO"]),
     ("PermitEmptyPasswords", &["yes", "no"]),
     ("X11Forwarding", &["yes", "no", "nO"]),
@@ -30,28 +41,71 @@ const KEYWORDS: &[(&str, &[&str])] = &[
     ("KbdInteractiveAuthentication", &["yes", "no"]),
     ("ChallengeResponseAuthentication", &["yes", "no"]),
     ("PubkeyAuthentication", &["yes", "no"]),
-    ("AllowTcpForwarding", &["yes", "no", "local", "remote", "all", "LOCAL"]),
+    (
+        "AllowTcpForwarding",
+        &["yes", "no", "local", "remote", "all", "LOCAL"],
+    ),
     ("DisableForwarding", &["yes", "no"]),
     ("PermitUserEnvironment", &["yes", "no", "LANG,LC_*"]),
-    ("LogLevel", &["INFO", "verbose", "DEBUG", "debug3", "QUIET", "error"]),
-    ("LoginGraceTime", &["60", "2m", "1h30m", "0", "1w", "90s", "1M"]),
+    (
+        "LogLevel",
+        &["INFO", "verbose", "DEBUG", "debug3", "QUIET", "error"],
+    ),
+    (
+        "LoginGraceTime",
+        &["60", "2m", "1h30m", "0", "1w", "90s", "1M"],
+    ),
     ("ClientAliveInterval", &["300", "5m", "0", "15"]),
     ("ClientAliveCountMax", &["0", "3", "10"]),
     ("MaxAuthTries", &["4", "6", "0", "10"]),
     ("MaxSessions", &["10", "2", "0"]),
     ("MaxStartups", &["10:30:60", "5", "10:30:100"]),
-    ("Ciphers", &["aes256-gcm@openssh.com,aes128-ctr", "+aes128-cbc", "-chacha20*", "^aes256-ctr", "-*ctr,aes128-gcm@openssh.com"]),
-    ("MACs", &["hmac-sha2-512,hmac-sha2-256", "-hmac-sha1*", "+hmac-md5", "-*etm@openssh.com"]),
-    ("KexAlgorithms", &["curve25519-sha256", "-diffie-hellman-group14-sha256", "^curve25519-sha256", "+diffie-hellman-group1-sha1"]),
+    (
+        "Ciphers",
+        &[
+            "aes256-gcm@openssh.com,aes128-ctr",
+            "+aes128-cbc",
+            "-chacha20*",
+            "^aes256-ctr",
+            "-*ctr,aes128-gcm@openssh.com",
+        ],
+    ),
+    (
+        "MACs",
+        &[
+            "hmac-sha2-512,hmac-sha2-256",
+            "-hmac-sha1*",
+            "+hmac-md5",
+            "-*etm@openssh.com",
+        ],
+    ),
+    (
+        "KexAlgorithms",
+        &[
+            "curve25519-sha256",
+            "-diffie-hellman-group14-sha256",
+            "^curve25519-sha256",
+            "+diffie-hellman-group1-sha1",
+        ],
+    ),
     ("Banner", &["none", "/etc/issue.net", "\"/etc/my banner\""]),
-    ("AllowUsers", &["alice", "alice bob", "root@10.0.0.*", "\"carol\""]),
+    (
+        "AllowUsers",
+        &["alice", "alice bob", "root@10.0.0.*", "\"carol\""],
+    ),
     ("DenyUsers", &["baduser", "x y"]),
     ("AllowGroups", &["sshusers", "wheel admin"]),
     ("DenyGroups", &["nogroup"]),
     ("PubkeyAcceptedKeyTypes", &["+ssh-rsa", "ssh-ed25519"]),
-    ("PubkeyAcceptedAlgorithms", &["-ssh-rsa*", "ssh-ed25519,rsa-sha2-512"]),
+    (
+        "PubkeyAcceptedAlgorithms",
+        &["-ssh-rsa*", "ssh-ed25519,rsa-sha2-512"],
+    ),
     ("Port", &["22", "2222"]),
-    ("AuthorizedKeysFile", &[".ssh/authorized_keys", "none", ".ssh/a .ssh/b"]),
+    (
+        "AuthorizedKeysFile",
+        &[".ssh/authorized_keys", "none", ".ssh/a .ssh/b"],
+    ),
     ("PermitTunnel", &["yes", "no", "point-to-point", "ethernet"]),
     ("Compression", &["yes", "no", "delayed"]),
     ("UseDNS", &["yes", "no"]),
@@ -105,17 +159,42 @@ const INCLUDES: &[&str] = &[
 
 /// Keywords sshd accepts inside a Match block.
 const IN_MATCH: &[&str] = &[
-    "PermitRootLogin", "PasswordAuthentication", "PermitEmptyPasswords", "X11Forwarding",
-    "HostbasedAuthentication", "GSSAPIAuthentication", "KbdInteractiveAuthentication",
-    "PubkeyAuthentication", "AllowTcpForwarding", "DisableForwarding", "LogLevel",
-    "ClientAliveInterval", "ClientAliveCountMax", "MaxAuthTries", "MaxSessions", "Banner",
-    "AllowUsers", "DenyUsers", "AllowGroups", "DenyGroups", "AuthorizedKeysFile", "PermitTunnel",
-    "PubkeyAcceptedAlgorithms", "PubkeyAcceptedKeyTypes", "IgnoreRhosts",
+    "PermitRootLogin",
+    "PasswordAuthentication",
+    "PermitEmptyPasswords",
+    "X11Forwarding",
+    "HostbasedAuthentication",
+    "GSSAPIAuthentication",
+    "KbdInteractiveAuthentication",
+    "PubkeyAuthentication",
+    "AllowTcpForwarding",
+    "DisableForwarding",
+    "LogLevel",
+    "ClientAliveInterval",
+    "ClientAliveCountMax",
+    "MaxAuthTries",
+    "MaxSessions",
+    "Banner",
+    "AllowUsers",
+    "DenyUsers",
+    "AllowGroups",
+    "DenyGroups",
+    "AuthorizedKeysFile",
+    "PermitTunnel",
+    "PubkeyAcceptedAlgorithms",
+    "PubkeyAcceptedKeyTypes",
+    "IgnoreRhosts",
 ];
 
-fn setting(keywords: Vec<(&'static str, &'static [&'static str])>) -> impl Strategy<Value = String> {
-    (prop::sample::select(keywords), any::<prop::sample::Index>(), 0u8..12).prop_map(
-        |((keyword, values), i, style)| {
+fn setting(
+    keywords: Vec<(&'static str, &'static [&'static str])>,
+) -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(keywords),
+        any::<prop::sample::Index>(),
+        0u8..12,
+    )
+        .prop_map(|((keyword, values), i, style)| {
             let value = values[i.index(values.len())];
             match style {
                 0 => format!("{}={value}", keyword),
@@ -124,8 +203,7 @@ fn setting(keywords: Vec<(&'static str, &'static [&'static str])>) -> impl Strat
                 3 => format!("  {keyword} {value}"),
                 _ => format!("{keyword} {value}"),
             }
-        },
-    )
+        })
 }
 
 fn global_line() -> impl Strategy<Value = String> {
@@ -166,7 +244,11 @@ fn file() -> impl Strategy<Value = String> {
             let mut lines = global;
             for (criteria, settings) in sections {
                 lines.push(format!("Match {criteria}"));
-                lines.extend(settings.into_iter().map(|l| format!("    {}", l.trim_start())));
+                lines.extend(
+                    settings
+                        .into_iter()
+                        .map(|l| format!("    {}", l.trim_start())),
+                );
             }
             let mut text = lines.join("\n");
             text.push('\n');
@@ -182,12 +264,19 @@ fn tree() -> impl Strategy<Value = (String, Vec<Option<String>>)> {
     )
 }
 
-fn sshd_outputs(work: &Path, etc_ssh: &Path, key: &Path) -> Vec<(i32, BTreeMap<String, String>, String)> {
+fn sshd_outputs(
+    work: &Path,
+    etc_ssh: &Path,
+    key: &Path,
+) -> Vec<(i32, BTreeMap<String, String>, String)> {
     let mut script = format!(
         "mount --bind {} /etc/ssh && mount -t tmpfs tmpfs /run && mkdir /run/sshd || exit 99\n",
         etc_ssh.display()
     );
-    let base = format!("sshd -T -f /etc/ssh/sshd_config -o HostKey={}", key.display());
+    let base = format!(
+        "sshd -T -f /etc/ssh/sshd_config -o HostKey={}",
+        key.display()
+    );
     // Plain `sshd -T` evaluates Match with an empty connection, on which
     // `Match LocalPort` is fatal; a port no criterion names gives the
     // global view without that test-mode quirk.
@@ -217,7 +306,11 @@ fn sshd_outputs(work: &Path, etc_ssh: &Path, key: &Path) -> Vec<(i32, BTreeMap<S
     let mut raw = String::new();
     for line in text.lines() {
         if let Some(rc) = line.strip_prefix("@@@ ") {
-            results.push((rc.parse().unwrap_or(-1), std::mem::take(&mut current), std::mem::take(&mut raw)));
+            results.push((
+                rc.parse().unwrap_or(-1),
+                std::mem::take(&mut current),
+                std::mem::take(&mut raw),
+            ));
             continue;
         }
         raw.push_str(line);
@@ -285,7 +378,11 @@ fn sshd_config_agrees_with_sshd_t() {
             return;
         }
     }
-    if !Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success()) {
+    if !Command::new("unshare")
+        .args(["-m", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
         if std::env::var("POSTURE_REQUIRE_ORACLES").as_deref() == Ok("1") {
             panic!("unshare -m fails (needs root); POSTURE_REQUIRE_ORACLES=1");
         }
@@ -366,7 +463,11 @@ fn sshd_config_agrees_with_sshd_t() {
                 .into_iter()
                 .map(|(k, v)| (k, v.value))
                 .collect();
-            if config.global.iter().any(|(k, v)| view.get(k) != Some(&v.value)) {
+            if config
+                .global
+                .iter()
+                .any(|(k, v)| view.get(k) != Some(&v.value))
+            {
                 tally.saw("connections whose Match blocks change a setting");
             }
             compare(&mut tally, "with -C", view, sshd, &show);

@@ -67,7 +67,10 @@ enum Entry {
     Other(usize, usize),
 }
 
-fn tree() -> impl Strategy<Value = (Vec<(usize, usize, Entry)>, Option<Vec<String>>)> {
+/// Entries (directory, file name, what) and /etc/sysctl.conf's lines.
+type Tree = (Vec<(usize, usize, Entry)>, Option<Vec<String>>);
+
+fn tree() -> impl Strategy<Value = Tree> {
     let entry = prop_oneof![
         8 => prop::collection::vec(line(), 0..5).prop_map(Entry::File),
         1 => Just(Entry::Mask),
@@ -174,9 +177,10 @@ fn sysctl_files_and_values_agree_with_systemd() {
             tally.saw("trees systemd cannot read whole");
             // A dangling link (nothing to read) or a loop (a gap).
             if collected.diagnostics.is_empty() {
-                tally.disagree("systemd cannot read a file, posture has no diagnostic", || {
-                    log.clone()
-                });
+                tally.disagree(
+                    "systemd cannot read a file, posture has no diagnostic",
+                    || log.clone(),
+                );
             }
             continue;
         };
@@ -184,9 +188,8 @@ fn sysctl_files_and_values_agree_with_systemd() {
         // A mask shows as a file with nothing in it; posture skips it. A
         // link to sysctl.conf is read as sysctl.conf.
         let host = |p: &str| root.join(p.trim_start_matches('/'));
-        let is_mask = |p: &str| {
-            fs::canonicalize(host(p)).is_ok_and(|l| l == Path::new("/dev/null"))
-        };
+        let is_mask =
+            |p: &str| fs::canonicalize(host(p)).is_ok_and(|l| l == Path::new("/dev/null"));
         let sysctl_conf = fs::canonicalize(host("/etc/sysctl.conf")).ok();
         let mut shown: Vec<(String, Vec<String>)> = shown
             .into_iter()
@@ -211,7 +214,10 @@ fn sysctl_files_and_values_agree_with_systemd() {
         let want_files: Vec<&str> = shown.iter().map(|(p, _)| p.as_str()).collect();
         if want_files != got.files {
             tally.disagree("files", || {
-                format!("{log}    systemd: {want_files:?}\n    posture: {:?}", got.files)
+                format!(
+                    "{log}    systemd: {want_files:?}\n    posture: {:?}",
+                    got.files
+                )
             });
             continue;
         }

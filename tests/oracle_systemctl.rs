@@ -22,7 +22,13 @@ const DIRS: [&str; 5] = [
     "/usr/lib/systemd/system",
     "/lib/systemd/system",
 ];
-const UNITS: [&str; 5] = ["a.service", "b.service", "c.socket", "t@.service", "d.timer"];
+const UNITS: [&str; 5] = [
+    "a.service",
+    "b.service",
+    "c.socket",
+    "t@.service",
+    "d.timer",
+];
 const QUERIES: [&str; 10] = [
     "a.service",
     "b.service",
@@ -54,11 +60,25 @@ enum Link {
     /// `systemctl enable` style: in DIRS[dir]/TARGETS[target]/, named for
     /// QUERIES[name] (a unit or an instance), to that unit's file (its
     /// template's for an instance).
-    Enable { dir: usize, target: usize, name: usize },
-    Mask { dir: usize, unit: usize },
+    Enable {
+        dir: usize,
+        target: usize,
+        name: usize,
+    },
+    Mask {
+        dir: usize,
+        unit: usize,
+    },
     /// DIRS[dir]/QUERIES[7 + alias] to the file of a.service or b.service.
-    Alias { dir: usize, alias: usize, unit: usize },
-    DropIn { unit: usize, content: u8 },
+    Alias {
+        dir: usize,
+        alias: usize,
+        unit: usize,
+    },
+    DropIn {
+        unit: usize,
+        content: u8,
+    },
 }
 
 fn content(kind: u8, unit: &str) -> String {
@@ -88,13 +108,16 @@ fn content(kind: u8, unit: &str) -> String {
 fn tree() -> impl Strategy<Value = (Vec<Option<UnitSpec>>, Vec<Link>)> {
     let unit = prop::option::weighted(
         0.85,
-        (0usize..5, 0u8..11, prop::option::weighted(0.2, (0usize..5, 0u8..11))).prop_map(
-            |(dir, content, shadow)| UnitSpec {
+        (
+            0usize..5,
+            0u8..11,
+            prop::option::weighted(0.2, (0usize..5, 0u8..11)),
+        )
+            .prop_map(|(dir, content, shadow)| UnitSpec {
                 dir,
                 content,
                 shadow,
-            },
-        ),
+            }),
     );
     let link = prop_oneof![
         6 => (0usize..5, 0usize..3, 0usize..7)
@@ -117,7 +140,11 @@ fn place(root: &Path, path: &str) -> std::path::PathBuf {
 
 fn build(root: &Path, units: &[Option<UnitSpec>], links: &[Link]) -> String {
     let mut log = String::new();
-    let unit_path = |i: usize| units[i].as_ref().map(|u| format!("{}/{}", DIRS[u.dir], UNITS[i]));
+    let unit_path = |i: usize| {
+        units[i]
+            .as_ref()
+            .map(|u| format!("{}/{}", DIRS[u.dir], UNITS[i]))
+    };
     for (i, spec) in units.iter().enumerate() {
         let Some(spec) = spec else { continue };
         let mut files = vec![(spec.dir, spec.content)];
@@ -137,12 +164,17 @@ fn build(root: &Path, units: &[Option<UnitSpec>], links: &[Link]) -> String {
                     unit_path(unit).unwrap_or(format!("/lib/systemd/system/{}", UNITS[unit])),
                 )
             }
-            Link::Mask { dir, unit } => (format!("{}/{}", DIRS[dir], UNITS[unit]), "/dev/null".into()),
+            Link::Mask { dir, unit } => {
+                (format!("{}/{}", DIRS[dir], UNITS[unit]), "/dev/null".into())
+            }
             Link::Alias { dir, alias, unit } => (
                 format!("{}/{}", DIRS[dir], QUERIES[7 + alias]),
                 unit_path(unit).unwrap_or(format!("/lib/systemd/system/{}", UNITS[unit])),
             ),
-            Link::DropIn { unit, content: kind } => {
+            Link::DropIn {
+                unit,
+                content: kind,
+            } => {
                 let path = format!("/etc/systemd/system/{}.d/override.conf", UNITS[unit]);
                 fs::write(place(root, &path), content(kind, UNITS[unit])).unwrap();
                 log.push_str(&format!("{path}: kind {kind}\n"));
@@ -202,7 +234,10 @@ fn unit_states_agree_with_systemctl_is_enabled() {
                     .map_or("not-found".to_string(), |u| u.state.clone()),
                 None => "not-found".to_string(),
             };
-            tally.saw(&format!("systemctl says {}", want.lines().next().unwrap_or("")));
+            tally.saw(&format!(
+                "systemctl says {}",
+                want.lines().next().unwrap_or("")
+            ));
             if want.starts_with("error:") && have == "not-found" {
                 // systemctl fails on the name (a severed alias); posture
                 // leaves it out with a diagnostic.

@@ -173,8 +173,12 @@ fn verify(stanza: &Stanza, file: &str, diags: &mut Vec<Diagnostic>) -> Option<En
         )));
     }
     let index = STATES.iter().position(|s| *s == state).unwrap_or(0);
-    let awaited = stanza.field("Triggers-Awaited").is_some_and(|v| !v.is_empty());
-    let pending = stanza.field("Triggers-Pending").is_some_and(|v| !v.is_empty());
+    let awaited = stanza
+        .field("Triggers-Awaited")
+        .is_some_and(|v| !v.is_empty());
+    let pending = stanza
+        .field("Triggers-Pending")
+        .is_some_and(|v| !v.is_empty());
     // Triggers-Awaited only between config-files and triggers-pending,
     // Triggers-Pending only in the two trigger states; each trigger state
     // needs its field.
@@ -194,9 +198,7 @@ fn verify(stanza: &Stanza, file: &str, diags: &mut Vec<Diagnostic>) -> Option<En
             "package {name} is {state} but {problem}; dpkg refuses it"
         )));
     }
-    if stanza.field("Config-Version").is_some()
-        && matches!(state, "installed" | "not-installed")
-    {
+    if stanza.field("Config-Version").is_some() && matches!(state, "installed" | "not-installed") {
         diags.push(at(format!(
             "package {name} is {state} but has a Config-Version; dpkg refuses it"
         )));
@@ -254,7 +256,8 @@ pub fn parse_version(text: &str) -> Result<String, &'static str> {
             let digits = digits.trim_start_matches('0');
             // A zero epoch is not printed.
             if !digits.is_empty()
-                && (digits.len() > 10 || digits.parse::<u64>().unwrap_or(u64::MAX) > i32::MAX as u64)
+                && (digits.len() > 10
+                    || digits.parse::<u64>().unwrap_or(u64::MAX) > i32::MAX as u64)
             {
                 return Err("epoch in version is too big");
             }
@@ -522,7 +525,10 @@ Version: 2
     fn lines_dpkg_refuses() {
         let text = "Package: a\n \t\nStatus: install ok installed\n# comment\nVersion: 1\nversion: 2\nX: 1\n-Y: 2\nZ";
         let (got, diags) = parse_status(text, "s");
-        assert_eq!(entries(text), vec![("a".into(), "".into(), "installed", "1".into())]);
+        assert_eq!(
+            entries(text),
+            vec![("a".into(), "".into(), "installed", "1".into())]
+        );
         assert_eq!(got.len(), 1);
         let lines: Vec<_> = diags.iter().map(|d| d.line.unwrap()).collect();
         // Line 2 (white space only) continues the Package value, as in dpkg.

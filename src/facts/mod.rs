@@ -21,9 +21,9 @@ pub mod sshd;
 pub mod sshd_match;
 mod store;
 pub mod sysctl;
-pub mod unit_state;
 #[cfg(test)]
 mod testutil;
+pub mod unit_state;
 pub mod walk;
 
 use crate::diag::Diagnostic;

@@ -483,7 +483,11 @@ Version: 4
         // Version, bad line in b; c has no Status, so dpkg takes it as
         // not-installed.
         assert_eq!(lines, vec![1, 2, 6, 9, 10]);
-        let gaps: Vec<_> = diags.iter().filter(|d| d.incomplete).map(|d| d.line.unwrap()).collect();
+        let gaps: Vec<_> = diags
+            .iter()
+            .filter(|d| d.incomplete)
+            .map(|d| d.line.unwrap())
+            .collect();
         assert_eq!(gaps, vec![2, 6]);
         assert!(diags.iter().all(|d| d.file == "s"));
     }

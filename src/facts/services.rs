@@ -2,12 +2,12 @@
 //! the symlinks `systemctl enable` creates, so it works on an unpacked root
 //! filesystem as well as on a live host.
 
+use super::unit_state::{Lookup, UnitTree, SEARCH_PATH};
 use crate::diag::Diagnostic;
 use crate::facts::{lines, truncated, Collected, FactResult, Source};
 use crate::target::{FileType, Target, TargetError};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
-use super::unit_state::{Lookup, UnitTree, SEARCH_PATH};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1150,7 +1150,10 @@ disable [bad
         let files: Vec<_> = got.diagnostics.iter().map(|d| d.file.as_str()).collect();
         assert_eq!(
             files,
-            vec!["/usr/lib/systemd/system/bad.service", "/etc/systemd/system/fifo.service"]
+            vec![
+                "/usr/lib/systemd/system/bad.service",
+                "/etc/systemd/system/fifo.service"
+            ]
         );
         assert_eq!(got.diagnostics[0].line, Some(1));
     }

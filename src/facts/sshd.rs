@@ -1954,11 +1954,7 @@ mod tests {
                 // `Match all` in a file included under `Match User dave`
                 // is a block for dave; after the include returns, settings
                 // continue the enclosing block.
-                (
-                    "User dave all",
-                    Some(4),
-                    vec!["maxsessions".to_string()]
-                ),
+                ("User dave all", Some(4), vec!["maxsessions".to_string()]),
                 ("User dave", Some(1), vec!["x11forwarding".to_string()]),
             ]
         );

@@ -123,7 +123,7 @@ fn address_match(addr: Option<&str>, list: &[&str]) -> Option<i32> {
         let found = match parse_cidr(entry) {
             Cidr::Invalid => return None,
             Cidr::Net(net, len) => addr.is_some_and(|a| in_network(a, net, len)),
-            Cidr::NotCidr => text
+            Cidr::Pattern => text
                 .as_deref()
                 .is_some_and(|t| super::sshd::wildcard_match(t, entry)),
         };
@@ -140,7 +140,7 @@ fn address_match(addr: Option<&str>, list: &[&str]) -> Option<i32> {
 enum Cidr {
     Net(IpAddr, u32),
     /// Not an address: matched as a wildcard pattern instead.
-    NotCidr,
+    Pattern,
     /// An address whose bits beyond the mask are set: sshd refuses it.
     Invalid,
 }
@@ -152,7 +152,7 @@ fn parse_cidr(text: &str) -> Cidr {
         None => (text, None),
     };
     let Ok(ip) = addr.parse::<IpAddr>() else {
-        return Cidr::NotCidr;
+        return Cidr::Pattern;
     };
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let len = match len {
@@ -160,10 +160,10 @@ fn parse_cidr(text: &str) -> Cidr {
         Some(l) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) && l.len() <= 3 => {
             match l.parse::<u32>() {
                 Ok(n) if n <= max => n,
-                _ => return Cidr::NotCidr,
+                _ => return Cidr::Pattern,
             }
         }
-        Some(_) => return Cidr::NotCidr,
+        Some(_) => return Cidr::Pattern,
     };
     if bits(ip) & !mask(ip, len) != 0 {
         return Cidr::Invalid;

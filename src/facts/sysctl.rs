@@ -926,17 +926,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let r = dir.path();
         write(r, "/etc/sysctl.conf", "kernel.a = conf\n");
-        link(r, "/usr/lib/sysctl.d/99-sysctl.conf", "../../../etc/sysctl.conf");
-        link(r, "/etc/sysctl.d/50-chain.conf", "../../usr/lib/sysctl.d/99-sysctl.conf");
+        link(
+            r,
+            "/usr/lib/sysctl.d/99-sysctl.conf",
+            "../../../etc/sysctl.conf",
+        );
+        link(
+            r,
+            "/etc/sysctl.d/50-chain.conf",
+            "../../usr/lib/sysctl.d/99-sysctl.conf",
+        );
         write(r, "/etc/sysctl.d/99-zz.conf", "kernel.a = zz\n");
         write(r, "/usr/lib/sysctl.d/60-masked.conf", "kernel.b = 1\n");
-        link(r, "/run/sysctl.d/60-masked.conf", "../../run/sysctl.d/null.conf");
+        link(
+            r,
+            "/run/sysctl.d/60-masked.conf",
+            "../../run/sysctl.d/null.conf",
+        );
         link(r, "/run/sysctl.d/null.conf", "/dev/null");
         link(r, "/etc/sysctl.d/70-loop.conf", "70-loop.conf");
         let got = collect_configured(&Target::root(r).unwrap()).unwrap();
         assert_eq!(
             got.value.files,
-            vec!["/etc/sysctl.conf", "/etc/sysctl.conf", "/etc/sysctl.d/99-zz.conf"]
+            vec![
+                "/etc/sysctl.conf",
+                "/etc/sysctl.conf",
+                "/etc/sysctl.d/99-zz.conf"
+            ]
         );
         assert_eq!(got.value.settings["kernel.a"].value, "zz");
         assert!(!got.value.settings.contains_key("kernel.b"));

@@ -145,10 +145,7 @@ impl<'t> UnitTree<'t> {
         let mut unit = name.to_string();
         let mut hops = 0;
         // install_info_traverse with SEARCH_FOLLOW_CONFIG_SYMLINKS.
-        loop {
-            let Mode::Symlink(dest) = &mode else {
-                break;
-            };
+        while let Mode::Symlink(dest) = &mode {
             let dest = dest.clone();
             hops += 1;
             if hops > FOLLOW_MAX {
@@ -532,7 +529,8 @@ fn basename(path: &str) -> &str {
 }
 
 fn under(path: &str, dir: &str) -> bool {
-    path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A link target made absolute against the link's directory, with `.`

@@ -59,7 +59,10 @@ impl Tally {
     }
 
     pub fn disagree(&mut self, class: &str, example: impl FnOnce() -> String) {
-        let entry = self.classes.entry(class.to_string()).or_insert((0, String::new()));
+        let entry = self
+            .classes
+            .entry(class.to_string())
+            .or_insert((0, String::new()));
         if entry.0 == 0 {
             entry.1 = example();
         }
