@@ -26,7 +26,8 @@ fn debian_root() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp/posture-debian12"));
     if dir.join("var/lib/dpkg/status").is_file() {
-        Some(dir)
+        // The tree itself, not a link to it: cases copy it.
+        Some(std::fs::canonicalize(&dir).unwrap_or(dir))
     } else {
         eprintln!(
             "skipped: no debootstrap tree at {} (see .ci/run)",
@@ -194,12 +195,23 @@ fn held_out_cases_on_a_debootstrap_tree() {
     eprintln!("{} held-out cases agree", cases.len());
 }
 
+/// `to` becomes a new directory tree whose files are hard links to
+/// `from`'s: writing a case into it must replace files, never write
+/// through them (`common::apply` does so).
 fn hard_link_copy(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
     let status = std::process::Command::new("cp")
-        .arg("-al")
-        .arg(from)
+        .arg("-a")
+        .arg("--link")
+        .arg("--no-target-directory")
+        .arg(from.join("."))
         .arg(to)
         .status()
         .unwrap();
     assert!(status.success(), "cp -al {}", from.display());
+    assert!(
+        !std::fs::symlink_metadata(to).unwrap().is_symlink(),
+        "{} is a link",
+        to.display()
+    );
 }

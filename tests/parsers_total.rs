@@ -210,6 +210,18 @@ fn all_parsers(text: &str) {
     };
     let (cfg, _) = sshd::parse("/etc/ssh/sshd_config", text, &mut include);
     let _ = cfg.get("permitrootlogin");
+    let conn = posture::facts::sshd_match::Connection {
+        user: Some(text.to_string()),
+        groups: Some(vec![text.to_string()]),
+        host: Some(text.to_string()),
+        address: Some(text.to_string()),
+        local_address: Some(text.to_string()),
+        local_port: Some(22),
+        rdomain: Some(text.to_string()),
+    };
+    let _ = cfg.effective(&conn);
+    let _ = posture::facts::sshd_match::criteria_match(text, &conn);
+    let _ = posture::facts::dpkg::parse_version(text);
     let _ = os::parse_os_release(text, f);
     let _ = packages::parse_dpkg_status(text, f);
     let _ = packages::parse_apk_installed(text, f);

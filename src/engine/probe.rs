@@ -490,7 +490,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             }
             match pkgs.get(name) {
                 Some(p) => out.items.push(Item::new(
-                    json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager }),
+                    json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager, "state": p.state }),
                     Some(p.source.clone()),
                 )),
                 None => out.notes.push(format!("{name} is not installed")),
@@ -500,7 +500,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let services = exact(facts.services())?;
             match services.get(name) {
                 Some(s) => out.items.push(Item::new(
-                    serde_json::to_value(s).unwrap_or(Value::Null),
+                    serde_json::to_value(&*s).unwrap_or(Value::Null),
                     Some(s.source.clone()),
                 )),
                 None => out.notes.push(format!("no unit named {name}")),

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cmdline;
+pub mod dpkg;
 pub mod grub;
 pub mod hardware;
 pub mod keyvalue;
@@ -22,10 +23,12 @@ pub mod services;
 pub mod shell;
 mod source;
 pub mod sshd;
+pub mod sshd_match;
 mod store;
 pub mod sysctl;
 #[cfg(test)]
 mod testutil;
+pub mod unit_state;
 pub mod walk;
 
 use crate::diag::Diagnostic;

@@ -30,6 +30,11 @@ pub struct Package {
     pub arch: Option<String>,
     /// "dpkg", "apk" or "rpm".
     pub manager: String,
+    /// dpkg's state (`installed`, or `half-installed`, `unpacked`,
+    /// `half-configured`, `triggers-awaited`, `triggers-pending` when an
+    /// operation was left unfinished); apk and rpm list only `installed`
+    /// packages.
+    pub state: String,
     /// The database file and the first line of the package's entry.
     pub source: Source,
 }
@@ -64,64 +69,24 @@ impl Packages {
     }
 }
 
-/// Installed packages from a dpkg `status` file. Entries for packages that
-/// are known but not installed (removed, config files only, half-installed)
-/// are skipped.
+/// Packages with files on disk, from a dpkg `status` file (see
+/// [`super::dpkg`]): every state but `not-installed` and `config-files`,
+/// so a package whose installation, upgrade or configuration was left
+/// unfinished still counts as present.
 pub fn parse_dpkg_status(text: &str, file: &str) -> (Vec<Package>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut packages = Vec::new();
-    for stanza in stanzas(text, file, &mut diags) {
-        let Some(name) = stanza.field("Package").filter(|n| !n.is_empty()) else {
-            diags.push(
-                Diagnostic::new(file, "entry has no Package field; skipped").at(stanza.line, None),
-            );
-            continue;
-        };
-        let Some(status) = stanza.field("Status") else {
-            diags.push(
-                Diagnostic::new(file, format!("package {name} has no Status field; skipped"))
-                    .at(stanza.line, None),
-            );
-            continue;
-        };
-        let words: Vec<&str> = status.split_whitespace().collect();
-        // Status is "want flag state"; only the state says what is on disk,
-        // so "hold ok installed" and "deinstall ok installed" both count.
-        let [_want, _flag, state] = words.as_slice() else {
-            diags.push(
-                Diagnostic::new(
-                    file,
-                    format!("package {name}: malformed Status {status:?}; skipped"),
-                )
-                .at(stanza.line, None),
-            );
-            continue;
-        };
-        if *state != "installed" {
-            continue;
-        }
-        let version = match stanza.field("Version") {
-            Some(v) if !v.is_empty() => v.to_string(),
-            _ => {
-                diags.push(
-                    Diagnostic::new(file, format!("installed package {name} has no Version"))
-                        .at(stanza.line, None),
-                );
-                String::new()
-            }
-        };
-        packages.push(Package {
-            name: name.to_string(),
-            version,
-            arch: stanza
-                .field("Architecture")
-                .filter(|a| !a.is_empty())
-                .map(str::to_string),
+    let (entries, diags) = super::dpkg::parse_status(text, file);
+    let packages = entries
+        .into_iter()
+        .filter(|e| super::dpkg::has_files(e.state))
+        .map(|e| Package {
+            name: e.name,
+            version: e.version,
+            arch: Some(e.arch).filter(|a| !a.is_empty()),
             manager: "dpkg".to_string(),
-            source: Source::line(file, stanza.line),
-        });
-    }
-    diags.sort_by_key(|d| d.line);
+            state: e.state.to_string(),
+            source: Source::line(file, e.line),
+        })
+        .collect();
     (packages, diags)
 }
 
@@ -154,6 +119,7 @@ pub fn parse_apk_installed(text: &str, file: &str) -> (Vec<Package>, Vec<Diagnos
             version,
             arch: entry.arch.filter(|a| !a.is_empty()),
             manager: "apk".to_string(),
+            state: "installed".to_string(),
             source: Source::line(file, entry.line),
         });
     }
@@ -359,66 +325,6 @@ pub fn collect(target: &Target) -> FactResult<Packages> {
 
 type Parser = fn(&str, &str) -> (Vec<Package>, Vec<Diagnostic>);
 
-/// One RFC 822 style paragraph: its first line and its fields in order.
-struct Stanza {
-    line: u32,
-    fields: Vec<(String, String)>,
-}
-
-impl Stanza {
-    /// Field names are case-insensitive in Debian control files.
-    fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Splits Debian control-file text into paragraphs. Continuation lines
-/// (starting with a space or tab) extend the previous field's value.
-fn stanzas(text: &str, file: &str, diags: &mut Vec<Diagnostic>) -> Vec<Stanza> {
-    let mut out = Vec::new();
-    let mut current: Option<Stanza> = None;
-    for (lineno, line) in lines(text) {
-        if line.trim().is_empty() {
-            out.extend(current.take());
-            continue;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            match current.as_mut().and_then(|s| s.fields.last_mut()) {
-                Some((_, value)) => {
-                    value.push('\n');
-                    value.push_str(line.trim());
-                }
-                None => diags.push(
-                    Diagnostic::new(file, "continuation line without a field").at(lineno, None),
-                ),
-            }
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':').filter(|(n, _)| !n.trim().is_empty()) else {
-            diags.push(
-                Diagnostic::new(file, format!("expected Field: value, found {line:?}"))
-                    .at(lineno, None),
-            );
-            continue;
-        };
-        current
-            .get_or_insert_with(|| Stanza {
-                line: lineno,
-                fields: Vec::new(),
-            })
-            .fields
-            .push((name.trim().to_string(), value.trim().to_string()));
-    }
-    out.extend(current);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,11 +353,13 @@ Version: 0.17-44
 
 Package: libc6
 Status: hold ok installed
+Multi-Arch: same
 Architecture: i386
 Version: 2.36-9+deb12u4
 
 Package: libc6
 Status: install ok installed
+Multi-Arch: same
 Architecture: amd64
 Version: 2.36-9+deb12u4
 
@@ -466,7 +374,7 @@ Version: 2024a-0+deb12u1
 ";
 
     #[test]
-    fn dpkg_status_lists_installed_packages_only() {
+    fn dpkg_status_lists_packages_with_files() {
         let (pkgs, diags) = parse_dpkg_status(STATUS, "/var/lib/dpkg/status");
         assert!(diags.is_empty(), "{diags:?}");
         let names: Vec<_> = pkgs
@@ -487,12 +395,55 @@ Version: 2024a-0+deb12u1
         assert_eq!(ssh.manager, "dpkg");
         assert_eq!(ssh.source, Source::line("/var/lib/dpkg/status", 1));
         assert_eq!(pkgs[1].source.line, Some(20));
+        assert_eq!(pkgs[1].state, "installed");
+    }
+
+    #[test]
+    fn dpkg_unfinished_operations_leave_packages_present() {
+        // The held-out false pass: these states have files on disk.
+        let text = "\
+Package: telnetd
+Status: install ok triggers-pending
+Architecture: amd64
+Version: 0.17-44
+Triggers-Pending: /usr/share/man
+
+Package: rsh-server
+Status: install reinstreq half-configured
+Architecture: amd64
+Version: 0.17-24
+
+Package: nis
+Status: install reinstreq half-installed
+Architecture: amd64
+
+Package: talkd
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 0.17-17
+";
+        let (pkgs, diags) = parse_dpkg_status(text, "s");
+        assert!(diags.is_empty(), "{diags:?}");
+        let got: Vec<_> = pkgs
+            .iter()
+            .map(|p| (p.name.as_str(), p.state.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("telnetd", "triggers-pending", "0.17-44"),
+                ("rsh-server", "half-configured", "0.17-24"),
+                ("nis", "half-installed", ""),
+            ]
+        );
     }
 
     #[test]
     fn dpkg_status_crlf_and_case_insensitive_fields() {
         let text = "package: curl\r\nstatus: install ok installed\r\nversion: 7.88.1-10\r\n\r\n";
         let (pkgs, diags) = parse_dpkg_status(text, "s");
+        // The "\r" line is white space, not empty: for dpkg it continues
+        // the Version value with nothing.
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(pkgs.len(), 1);
         assert_eq!(pkgs[0].name, "curl");
@@ -529,15 +480,22 @@ Version: 4
         assert_eq!(pkgs[0].version, "");
         let lines: Vec<_> = diags.iter().map(|d| d.line.unwrap()).collect();
         // stray continuation, malformed Status (a), no Package, b without
-        // Version, bad line in b, c without Status.
-        assert_eq!(lines, vec![1, 2, 6, 9, 10, 13]);
+        // Version, bad line in b; c has no Status, so dpkg takes it as
+        // not-installed.
+        assert_eq!(lines, vec![1, 2, 6, 9, 10]);
+        let gaps: Vec<_> = diags
+            .iter()
+            .filter(|d| d.incomplete)
+            .map(|d| d.line.unwrap())
+            .collect();
+        assert_eq!(gaps, vec![2, 6]);
         assert!(diags.iter().all(|d| d.file == "s"));
     }
 
     #[test]
     fn dpkg_status_empty() {
         assert_eq!(parse_dpkg_status("", "s"), (vec![], vec![]));
-        assert_eq!(parse_dpkg_status("\n\n\r\n", "s"), (vec![], vec![]));
+        assert_eq!(parse_dpkg_status("\n\n\n", "s"), (vec![], vec![]));
     }
 
     const APK: &str = "\
@@ -663,6 +621,7 @@ A:x86_64
                 version: "1".into(),
                 arch: arch.map(str::to_string),
                 manager: "dpkg".into(),
+                state: "installed".into(),
                 source: Source::file("s"),
             })
             .collect();

@@ -123,6 +123,7 @@ fn read_sqlite(
                 version: h.evr(),
                 arch: h.arch.filter(|a| a != "(none)"),
                 manager: "rpm".to_string(),
+                state: "installed".to_string(),
                 source: Source {
                     file: path.to_string(),
                     line: None,

@@ -90,9 +90,13 @@ pub fn parse(
         },
         diags: Vec::new(),
         subsystems: Vec::new(),
+        too_deep: false,
     };
     parser.parse_file(main_path, main_text, 0, &Scope::Global);
     let mut config = parser.config;
+    // What `sshd -T` prints: the global settings after the Match pass of
+    // a connection that meets only `Match all`.
+    config.global = config.effective(&super::sshd_match::Connection::default());
     for (keyword, value) in DEFAULTS {
         config
             .global
@@ -337,7 +341,7 @@ const MATCH_ALLOWED: &[&str] = &[
 ];
 
 /// Keywords whose every line adds to a list rather than competing for one slot.
-const ACCUMULATE: &[&str] = &[
+pub(crate) const ACCUMULATE: &[&str] = &[
     "acceptenv",
     "allowgroups",
     "allowusers",
@@ -351,7 +355,7 @@ const ACCUMULATE: &[&str] = &[
 ];
 
 /// Keywords servconf.c assigns unconditionally, so the last line wins.
-const LAST_WINS: &[&str] = &[
+pub(crate) const LAST_WINS: &[&str] = &[
     "fingerprinthash",
     "ipqos",
     "maxstartups",
@@ -550,7 +554,10 @@ aes128-gcm@openssh.com,aes256-gcm@openssh.com";
 const DEFAULT_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,\
 hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,\
 umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
-const DEFAULT_KEX: &str = "sntrup761x25519-sha512@openssh.com,curve25519-sha256,\
+/// Debian 12's security updates added the `sntrup761x25519-sha512` name
+/// (OpenSSH 9.9's) in front of its `@openssh.com` spelling.
+const DEFAULT_KEX: &str = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,\
+curve25519-sha256,\
 curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,\
 diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,\
 diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
@@ -693,6 +700,10 @@ struct Parser<'r> {
     diags: Vec<Diagnostic>,
     /// Subsystem names defined so far; sshd refuses a second definition.
     subsystems: Vec<String>,
+    /// An Include went deeper than sshd allows. sshd stops there, and so
+    /// do includes here: a file that includes itself twice would
+    /// otherwise be read 2^16 times.
+    too_deep: bool,
 }
 
 impl Parser<'_> {
@@ -778,13 +789,21 @@ impl Parser<'_> {
                 format!("deprecated sshd keyword `{keyword}` is ignored by sshd"),
             );
         }
+        // sshd checks this only on the lines its first pass skips, which
+        // are those of every block but `Match all`: there, the line is
+        // simply a global one.
+        let mut global = Scope::Global;
+        let mut scope = scope;
         if matches!(scope, Scope::Match(_)) && !MATCH_ALLOWED.contains(&lower.as_str()) {
-            self.diag(
-                path,
-                line_no,
-                format!("`{keyword}` is not allowed inside a Match block"),
-            );
-            return;
+            if !scope_is_match_all(scope) {
+                self.diag(
+                    path,
+                    line_no,
+                    format!("`{keyword}` is not allowed inside a Match block"),
+                );
+                return;
+            }
+            scope = &mut global;
         }
 
         let name = canonical_name(&lower).to_string();
@@ -834,12 +853,12 @@ impl Parser<'_> {
         scope: &mut Scope,
     ) {
         match check_match_criteria(args) {
-            Ok(true) => {
-                // `Match all` ends the conditional part; in an included file
-                // that means the scope the file was included from.
-                *scope = outer.clone();
-                return;
-            }
+            // `Match all` opens a block like any other (one that every
+            // connection meets, within the scope of its file), not a return
+            // to the global settings: sshd applies its settings in the Match
+            // pass, over the global ones, so `X no` then `Match all` and
+            // `X yes` gives yes. [`parse`] folds such blocks into `global`.
+            Ok(true) => {}
             Ok(false) => {}
             Err(message) => {
                 // The block is still opened, so that its settings are not
@@ -871,6 +890,9 @@ impl Parser<'_> {
             return;
         }
         for arg in args {
+            if self.too_deep {
+                return;
+            }
             let pattern = if arg.starts_with('/') || arg.starts_with('~') {
                 arg.clone()
             } else {
@@ -885,7 +907,8 @@ impl Parser<'_> {
                          (include loop?); sshd refuses this configuration"
                     ),
                 );
-                continue;
+                self.too_deep = true;
+                return;
             }
             let files = (self.read_glob)(&pattern);
             for file in files {
@@ -954,6 +977,18 @@ impl Parser<'_> {
                 );
             }
         }
+    }
+}
+
+/// A block every connection meets: `Match all`, alone or nested only in
+/// other `Match all` blocks.
+fn scope_is_match_all(scope: &Scope) -> bool {
+    match scope {
+        Scope::Global => false,
+        Scope::Match(block) => block
+            .criteria
+            .split_ascii_whitespace()
+            .all(|word| word.eq_ignore_ascii_case("all")),
     }
 }
 
@@ -1150,7 +1185,7 @@ fn without_duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> 
 
 /// OpenSSH match_pattern_list (case-sensitive): true when `name` matches one
 /// of the patterns and none of the `!`-negated ones.
-fn matches_pattern_list(name: &str, patterns: &[&str]) -> bool {
+pub(crate) fn matches_pattern_list(name: &str, patterns: &[&str]) -> bool {
     let mut positive = false;
     for pattern in patterns {
         match pattern.strip_prefix('!') {
@@ -1164,7 +1199,7 @@ fn matches_pattern_list(name: &str, patterns: &[&str]) -> bool {
 
 /// Matches `*` (any run of characters) and `?` (one character), without
 /// exponential backtracking.
-fn wildcard_match(name: &str, pattern: &str) -> bool {
+pub(crate) fn wildcard_match(name: &str, pattern: &str) -> bool {
     let (name, pattern) = (name.as_bytes(), pattern.as_bytes());
     let (mut n, mut p) = (0, 0);
     // Position after the last `*` seen, and where in `name` it resumes.
@@ -1613,7 +1648,8 @@ mod tests {
             Some((MAIN.into(), Some(9)))
         );
         assert_eq!(config.get("permitrootlogin").unwrap().source, None);
-        assert_eq!(config.match_blocks.len(), 2);
+        assert_eq!(config.match_blocks.len(), 3);
+        assert_eq!(config.match_blocks[2].criteria, "all");
         let first = &config.match_blocks[0];
         assert_eq!(first.criteria, "User alice,bob Address 10.0.0.0/8");
         assert_eq!(first.source, Source::line(MAIN, 2));
@@ -1627,6 +1663,39 @@ mod tests {
         let second = &config.match_blocks[1];
         assert_eq!(second.criteria, "Group admins");
         assert_eq!(second.settings["permitrootlogin"].value, "yes");
+    }
+
+    #[test]
+    fn match_all_overrides_the_global_setting() {
+        // Found by tests/oracle_sshd.rs: sshd applies `Match all` in its
+        // Match pass, over the first global value.
+        let text = "X11Forwarding no\nAllowUsers a\nMatch User bob\nX11Forwarding no\nMatch all\nX11Forwarding yes\nAllowUsers b\n";
+        let (config, diags) = parse_text(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(value(&config, "x11forwarding"), "yes");
+        assert_eq!(
+            source_line(&config, "x11forwarding"),
+            Some((MAIN.into(), Some(6)))
+        );
+        assert_eq!(value(&config, "allowusers"), "b");
+        let bob = crate::facts::sshd_match::Connection {
+            user: Some("bob".into()),
+            ..Default::default()
+        };
+        // bob's block comes first, so its value wins the Match pass.
+        assert_eq!(config.effective(&bob)["x11forwarding"].value, "no");
+    }
+
+    #[test]
+    fn global_keyword_under_match_all_is_global() {
+        // Found by tests/oracle_sshd.rs: sshd accepts it there, as a
+        // global line (first value wins).
+        let (config, diags) = parse_text("Match all\nCiphers aes128-ctr\nCiphers aes256-ctr\nMatch User x\nMatch all\nUsePAM yes\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(value(&config, "ciphers"), "aes128-ctr");
+        assert_eq!(value(&config, "usepam"), "yes");
+        let (_, diags) = parse_text("Match User x\nCiphers aes128-ctr\n");
+        assert_eq!(diags.len(), 1);
     }
 
     #[test]
@@ -1788,6 +1857,20 @@ mod tests {
     }
 
     #[test]
+    fn include_loop_with_branches_stops_at_the_first_too_deep_include() {
+        let mut fs = FakeFs::new().with(
+            "/etc/ssh/loop.conf",
+            &[(
+                "/etc/ssh/loop.conf",
+                Ok("Include loop.conf loop.conf\nInclude loop.conf\n"),
+            )],
+        );
+        let (_, diags) = fs.parse("Include loop.conf\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(fs.calls.len(), MAX_INCLUDE_DEPTH);
+    }
+
+    #[test]
     fn include_inside_match_applies_to_the_block() {
         let mut fs = FakeFs::new().with(
             "/etc/ssh/sftp.conf",
@@ -1799,7 +1882,7 @@ mod tests {
         let text = "Match Group sftp\nInclude sftp.conf\nAllowTcpForwarding no\nMatch all\nPasswordAuthentication no\n";
         let (config, diags) = fs.parse(text);
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(config.match_blocks.len(), 1);
+        assert_eq!(config.match_blocks.len(), 2);
         let block = &config.match_blocks[0];
         assert_eq!(block.criteria, "Group sftp");
         assert_eq!(block.settings["forcecommand"].value, "internal-sftp");
@@ -1868,13 +1951,11 @@ mod tests {
                     Some(2),
                     vec!["banner".to_string()]
                 ),
-                // After `Match all` in the included file and after the include
-                // returns, settings continue the enclosing block, in order.
-                (
-                    "User dave",
-                    Some(1),
-                    vec!["maxsessions".to_string(), "x11forwarding".to_string()]
-                ),
+                // `Match all` in a file included under `Match User dave`
+                // is a block for dave; after the include returns, settings
+                // continue the enclosing block.
+                ("User dave all", Some(4), vec!["maxsessions".to_string()]),
+                ("User dave", Some(1), vec!["x11forwarding".to_string()]),
             ]
         );
         assert_eq!(config.match_blocks[1].source.file, "/etc/ssh/inner.conf");
@@ -1997,7 +2078,7 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(
             value(&config, "kexalgorithms"),
-            "curve25519-sha256,sntrup761x25519-sha512@openssh.com,\
+            "curve25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,\
              curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,\
              ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,\
              diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,\

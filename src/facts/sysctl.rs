@@ -223,18 +223,25 @@ pub fn parse_sysctl_entries(text: &str, file: &str) -> (Vec<SysctlEntry>, Vec<Di
 /// each effective value comes from.
 pub fn collect_configured(target: &Target) -> FactResult<ConfiguredSysctl> {
     let (candidates, mut diags) = drop_in_files(target, SYSCTL_DIRS, &[".conf"])?;
-    // Debian and others ship /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf
-    // so that systemd-sysctl reads sysctl.conf too; procps reads it again
-    // last anyway, so applying it once, last, gives the same result.
+    // Debian and RHEL ship /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf
+    // so that systemd-sysctl, which applies the configuration at boot,
+    // reads sysctl.conf in that link's place: a later file (99-z.conf)
+    // overrides it. Without such a link only procps reads it, last.
     let mut files = Vec::with_capacity(candidates.len() + 1);
+    let mut linked = false;
     for path in candidates {
-        if resolved_link(target, &path)?.as_deref() != Some(SYSCTL_CONF) {
+        if link_chain_end(target, &path)?.as_deref() == Some(SYSCTL_CONF) {
+            linked = true;
+            files.push(SYSCTL_CONF.to_string());
+        } else {
             files.push(path);
         }
     }
-    if let Some(meta) = target.metadata(SYSCTL_CONF, true)? {
-        if meta.file_type == FileType::File {
-            files.push(SYSCTL_CONF.to_string());
+    if !linked {
+        if let Some(meta) = target.metadata(SYSCTL_CONF, true)? {
+            if meta.file_type == FileType::File {
+                files.push(SYSCTL_CONF.to_string());
+            }
         }
     }
 
@@ -445,10 +452,23 @@ pub(crate) fn drop_in_files(
     for path in winners.into_values() {
         // Checked on the link text: inside a root filesystem /dev/null is
         // usually absent, yet the link still masks.
-        if target.read_link(&path)?.as_deref() == Some("/dev/null") {
+        if link_chain_end(target, &path)?.as_deref() == Some("/dev/null") {
             continue;
         }
-        match target.metadata(&path, true)? {
+        let meta = match target.metadata(&path, true) {
+            Ok(meta) => meta,
+            // A link loop: systemd-sysctl and kmod cannot read it either
+            // and go on, but what it was meant to say is unknown.
+            Err(TargetError::SymlinkLoop { .. }) => {
+                diags.push(Diagnostic::incomplete(
+                    &path,
+                    "symlink loop; the file cannot be read",
+                ));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match meta {
             None => diags.push(Diagnostic::new(&path, "symlink to a missing file; ignored")),
             Some(meta) if meta.file_type == FileType::File => files.push(path),
             // A live host's /dev/null (reached through a chain of links)
@@ -457,6 +477,23 @@ pub(crate) fn drop_in_files(
         }
     }
     Ok((files, diags))
+}
+
+/// Where a chain of symlinks starting at `path` ends (at most 40 hops, as
+/// the kernel allows); `None` if `path` is not a symlink.
+fn link_chain_end(target: &Target, path: &str) -> Result<Option<String>, TargetError> {
+    let mut end = None;
+    let mut current = path.to_string();
+    for _ in 0..40 {
+        match resolved_link(target, &current)? {
+            Some(next) => {
+                current = next.clone();
+                end = Some(next);
+            }
+            None => break,
+        }
+    }
+    Ok(end)
 }
 
 /// Where a symlink at `path` points, as an absolute path with `.` and `..`
@@ -879,6 +916,49 @@ mod tests {
         );
         assert_eq!(got.diagnostics.len(), 1, "{:?}", got.diagnostics);
         assert_eq!(got.diagnostics[0].file, "/etc/sysctl.d/60-dangling.conf");
+    }
+
+    #[test]
+    fn sysctl_conf_is_read_where_its_link_sorts() {
+        // Found by tests/oracle_sysctl.rs: systemd-sysctl reads
+        // sysctl.conf through 99-sysctl.conf, so 99-zz.conf comes after it;
+        // a chain of links ending at /dev/null masks; a loop is a gap.
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        write(r, "/etc/sysctl.conf", "kernel.a = conf\n");
+        link(
+            r,
+            "/usr/lib/sysctl.d/99-sysctl.conf",
+            "../../../etc/sysctl.conf",
+        );
+        link(
+            r,
+            "/etc/sysctl.d/50-chain.conf",
+            "../../usr/lib/sysctl.d/99-sysctl.conf",
+        );
+        write(r, "/etc/sysctl.d/99-zz.conf", "kernel.a = zz\n");
+        write(r, "/usr/lib/sysctl.d/60-masked.conf", "kernel.b = 1\n");
+        link(
+            r,
+            "/run/sysctl.d/60-masked.conf",
+            "../../run/sysctl.d/null.conf",
+        );
+        link(r, "/run/sysctl.d/null.conf", "/dev/null");
+        link(r, "/etc/sysctl.d/70-loop.conf", "70-loop.conf");
+        let got = collect_configured(&Target::root(r).unwrap()).unwrap();
+        assert_eq!(
+            got.value.files,
+            vec![
+                "/etc/sysctl.conf",
+                "/etc/sysctl.conf",
+                "/etc/sysctl.d/99-zz.conf"
+            ]
+        );
+        assert_eq!(got.value.settings["kernel.a"].value, "zz");
+        assert!(!got.value.settings.contains_key("kernel.b"));
+        assert_eq!(got.diagnostics.len(), 1, "{:?}", got.diagnostics);
+        assert!(got.diagnostics[0].incomplete);
+        assert_eq!(got.diagnostics[0].file, "/etc/sysctl.d/70-loop.conf");
     }
 
     #[test]

@@ -411,7 +411,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         key: "package",
         params: &[],
-        fields: Some(&["name", "version", "arch", "manager"]),
+        fields: Some(&["name", "version", "arch", "manager", "state"]),
     },
     ProbeSpec {
         key: "service",

@@ -56,9 +56,15 @@ fn host(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
-fn ensure_parent(p: &Path) {
+/// Creates `p`'s directory, which must stay inside `root`: a link in a
+/// copied tree must not lead a test to write on the host.
+fn ensure_parent(root: &Path, p: &Path) {
     if let Some(parent) = p.parent() {
         fs::create_dir_all(parent).unwrap();
+        let inside = fs::canonicalize(parent)
+            .unwrap()
+            .starts_with(fs::canonicalize(root).unwrap());
+        assert!(inside, "{} leads out of the tree", p.display());
     }
 }
 
@@ -98,7 +104,7 @@ pub fn apply(root: &Path, spec: &Node) {
     }
     for (path, f) in entries(get(spec, "files")) {
         let p = host(root, &path);
-        ensure_parent(&p);
+        ensure_parent(root, &p);
         let _ = fs::remove_file(&p);
         let content = match &f.kind {
             NodeKind::Scalar(_) => scalar(f),
@@ -115,7 +121,7 @@ pub fn apply(root: &Path, spec: &Node) {
         let mode = fs::metadata(&p)
             .map(|m| m.permissions().mode())
             .unwrap_or(0o644);
-        ensure_parent(&p);
+        ensure_parent(root, &p);
         // A new file, not a write through the old one: the tree may be a
         // hard-linked copy whose files must stay untouched.
         let _ = fs::remove_file(&p);
@@ -128,7 +134,7 @@ pub fn apply(root: &Path, spec: &Node) {
     }
     for (path, target) in entries(get(spec, "symlinks")) {
         let p = host(root, &path);
-        ensure_parent(&p);
+        ensure_parent(root, &p);
         let _ = fs::remove_file(&p);
         symlink(scalar(target), &p).unwrap();
     }
