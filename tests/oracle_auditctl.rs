@@ -16,6 +16,9 @@
 //! POSTURE_REQUIRE_ORACLES=1. POSTURE_ORACLE_CASES sets the number of
 //! files (default 600), POSTURE_ORACLE_SEED the generator's seed.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use posture::facts::accounts::{parse_group, parse_passwd, GroupEntry, PasswdEntry};
 use posture::facts::audit::auditctl::{self, Host, Kernel, Line, Outcome, Refusal, Setting};
 use posture::facts::audit::rule::{KRule, Value};
@@ -104,24 +107,9 @@ int audit_get_reply(int fd, void *rep, int block, int peek) {
 }
 "#;
 
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/sbin".into()])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn skip(why: &str) {
-    if std::env::var("POSTURE_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("oracle required but unavailable: {why}");
-    }
-    println!("skipped: {why}");
-}
-
 /// Builds the stub; `None` when there is no compiler or kernel header.
 fn build_shim(dir: &Path) -> Option<PathBuf> {
-    let cc = tool("cc").or_else(|| tool("gcc"))?;
+    let cc = oracle::find("cc").or_else(|| oracle::find("gcc"))?;
     let src = dir.join("shim.c");
     std::fs::write(&src, SHIM).ok()?;
     let lib = dir.join("shim.so");
@@ -668,12 +656,12 @@ fn line(g: &mut Gen) -> String {
 
 #[test]
 fn auditctl_reads_rules_files_as_posture_does() {
-    let Some(auditctl) = tool("auditctl") else {
-        return skip("auditctl is not installed (Debian package auditd)");
+    let Some(auditctl) = oracle::find("auditctl") else {
+        return oracle::skip("auditctl is not installed (Debian package auditd)");
     };
     let dir = tempfile::tempdir().unwrap();
     let Some(shim) = build_shim(dir.path()) else {
-        return skip("cannot build the libaudit stub (needs cc and linux/audit.h)");
+        return oracle::skip("cannot build the libaudit stub (needs cc and linux/audit.h)");
     };
     let machine = rustix::system::uname()
         .machine()

@@ -11,24 +11,12 @@
 //! unless POSTURE_REQUIRE_ORACLES=1; POSTURE_ORACLE_CASES sets the number
 //! of directories (default 300), POSTURE_ORACLE_SEED the generator's seed.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use posture::facts::audit::augenrules::{listing, merge, Awk};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/sbin".into()])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn skip(why: &str) {
-    if std::env::var("POSTURE_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("oracle required but unavailable: {why}");
-    }
-    println!("skipped: {why}");
-}
 
 struct Gen(u64);
 
@@ -191,16 +179,16 @@ fn posture_merge(rules_d: &Path, awk: Awk) -> String {
 
 #[test]
 fn augenrules_merges_rules_d_as_posture_does() {
-    let Some(augenrules) = tool("augenrules") else {
-        return skip("augenrules is not installed (Debian package auditd)");
+    let Some(augenrules) = oracle::find("augenrules") else {
+        return oracle::skip("augenrules is not installed (Debian package auditd)");
     };
     let script = std::fs::read_to_string(&augenrules).unwrap();
     let awks: Vec<(PathBuf, Awk)> = [("mawk", Awk::Mawk), ("gawk", Awk::Gawk)]
         .into_iter()
-        .filter_map(|(name, kind)| tool(name).map(|p| (p, kind)))
+        .filter_map(|(name, kind)| oracle::find(name).map(|p| (p, kind)))
         .collect();
     if awks.is_empty() {
-        return skip("neither mawk nor gawk is installed");
+        return oracle::skip("neither mawk nor gawk is installed");
     }
     let cases: usize = std::env::var("POSTURE_ORACLE_CASES")
         .ok()

@@ -11,19 +11,31 @@ use std::path::PathBuf;
 /// The tool, from PATH or the sbin directories; `None` (after printing
 /// "skipped") when it is absent, unless POSTURE_REQUIRE_ORACLES=1.
 pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = find(name);
+    if found.is_none() {
+        skip(&format!("{name} is not installed"));
+    }
+    found
+}
+
+/// The program `name` from PATH or the sbin directories, if installed.
+pub fn find(name: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     let found = path
         .split(':')
         .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
         .map(|dir| PathBuf::from(dir).join(name))
         .find(|p| p.is_file());
-    if found.is_none() {
-        if std::env::var("POSTURE_REQUIRE_ORACLES").as_deref() == Ok("1") {
-            panic!("{name} is not installed and POSTURE_REQUIRE_ORACLES=1");
-        }
-        println!("skipped: {name} is not installed");
-    }
     found
+}
+
+/// Says why the test checks nothing; with POSTURE_REQUIRE_ORACLES=1 that
+/// is a failure.
+pub fn skip(why: &str) {
+    if std::env::var("POSTURE_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("oracle required but unavailable: {why}");
+    }
+    println!("skipped: {why}");
 }
 
 /// How many generated cases to run: `default`, or POSTURE_ORACLE_CASES.
