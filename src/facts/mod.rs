@@ -18,6 +18,7 @@ pub mod services;
 mod source;
 pub mod sshd;
 mod store;
+pub mod sudoers;
 pub mod sysctl;
 #[cfg(test)]
 mod testutil;
