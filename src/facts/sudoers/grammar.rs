@@ -292,16 +292,13 @@ impl<'t> Parser<'t> {
     fn privilege(&mut self) -> Res<Privilege> {
         let hosts = self.hostlist()?;
         self.expect(&Tok::Eq)?;
-        let mut first = self.cmndspec()?;
-        imply_setenv(&mut first);
-        let mut commands: Vec<CmndSpec> = vec![first];
+        let mut commands: Vec<CmndSpec> = vec![self.cmndspec()?];
         while self.eat(&Tok::Comma) {
             let mut next = self.cmndspec()?;
             inherit(
                 &mut next,
                 commands.last().expect("one command spec at least"),
             );
-            imply_setenv(&mut next);
             commands.push(next);
         }
         Ok(Privilege { hosts, commands })
@@ -340,13 +337,17 @@ impl<'t> Parser<'t> {
             self.pos += 1;
         }
         let command = self.digcmnd()?;
-        Ok(CmndSpec {
+        let mut spec = CmndSpec {
             runas_users,
             runas_groups,
             options,
             tags,
             command,
-        })
+        };
+        // gram.y implies SETENV when it reduces the command spec, before
+        // the list carries tags over to it.
+        imply_setenv(&mut spec);
+        Ok(spec)
     }
 
     /// Inside `( )`: `users`, `users : groups`, `: groups`, `:` or nothing.
@@ -614,8 +615,7 @@ fn inherit(next: &mut CmndSpec, prev: &CmndSpec) {
     }
 }
 
-/// `ALL` implies SETENV unless a tag, its own or carried over, says
-/// otherwise.
+/// `ALL` implies SETENV unless its own tag says otherwise.
 fn imply_setenv(spec: &mut CmndSpec) {
     if spec.tags.setenv.is_none() && spec.command.item == Item::All && !spec.command.negated {
         spec.tags.setenv = Some(true);
@@ -684,9 +684,11 @@ mod tests {
         assert_eq!(runas, ["operator", "root", "root", "root"]);
         assert_eq!(cs[3].tags.setenv, Some(true));
         assert_eq!(cs[0].tags.setenv, None);
-        // A NOSETENV carried over wins over the implied one.
+        // Only the command's own NOSETENV overrides the implied SETENV.
         let cs = spec("a ALL = NOSETENV: /bin/ls, ALL\n");
-        assert_eq!(cs[1].tags.setenv, Some(false));
+        assert_eq!(cs[1].tags.setenv, Some(true));
+        let cs = spec("a ALL = NOSETENV: ALL\n");
+        assert_eq!(cs[0].tags.setenv, Some(false));
         // The implied one is not carried.
         let cs = spec("a ALL = ALL, /bin/ls\n");
         assert_eq!(cs[1].tags.setenv, None);
