@@ -996,6 +996,10 @@ fn missing_note(p: &Probe) -> String {
         Probe::Process { name } => format!("no process {name}"),
         Probe::Fact { path } => format!("{path} is unknown"),
         Probe::Walk { .. } => "nothing found".into(),
+        Probe::SudoDefault { name, .. } => format!(
+            "{name} is not set by a global Defaults, and its built-in value depends on the host"
+        ),
+        Probe::SudoRule { command } => format!("no sudoers rule for {command}"),
     }
 }
 
@@ -1083,6 +1087,13 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
         Probe::Process { .. } => Source::file(format!("/proc/{}/status", rng.range(300, 90_000))),
         Probe::Walk { .. } => Source::file(rng.pick(WALK_FINDS).to_string()),
         Probe::Fact { .. } => return None,
+        Probe::SudoDefault { .. } | Probe::SudoRule { .. } => {
+            if rng.chance(0.6) {
+                Source::line("/etc/sudoers", line % 40 + 1)
+            } else {
+                Source::line("/etc/sudoers.d/50-local", line % 8 + 1)
+            }
+        }
     })
 }
 

@@ -52,6 +52,7 @@ pub const FACT_NAMES: &[&str] = &[
     "sshd",
     "listening",
     "processes",
+    "sudoers",
 ];
 
 /// A parser of a line-oriented file: entries and the problems met.
@@ -80,6 +81,7 @@ pub struct Facts<'t> {
     listening: OnceLock<FactResult<Vec<net::Socket>>>,
     processes: OnceLock<FactResult<Vec<processes::Process>>>,
     walk: OnceLock<FactResult<walk::Walk>>,
+    sudoers: OnceLock<FactResult<Option<sudoers::Sudoers>>>,
     /// What the walk records: what the scan's rules ask of it (all when
     /// nobody said).
     walk_interests: BTreeSet<walk::Interest>,
@@ -115,6 +117,7 @@ impl<'t> Facts<'t> {
             listening: OnceLock::new(),
             processes: OnceLock::new(),
             walk: OnceLock::new(),
+            sudoers: OnceLock::new(),
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
@@ -346,6 +349,11 @@ impl<'t> Facts<'t> {
             diags.extend(cut);
             Ok(Collected::new(Some(config), diags))
         })
+    }
+
+    /// `None` when the target has no `/etc/sudoers`.
+    pub fn sudoers(&self) -> &FactResult<Option<sudoers::Sudoers>> {
+        self.once(&self.sudoers, "sudoers", || sudoers::collect(self.target))
     }
 
     pub fn listening(&self) -> &FactResult<Vec<net::Socket>> {
@@ -660,6 +668,7 @@ impl<'t> Facts<'t> {
             "sshd" => to(self.sshd()),
             "listening" => to(self.listening()),
             "processes" => to(self.processes()),
+            "sudoers" => to(self.sudoers()),
             _ => Ok(null()),
         }
     }

@@ -51,6 +51,12 @@ const MAX_DEPTH: usize = 144;
 /// limit; beyond it the fact is incomplete).
 const MAX_FILES: usize = 1000;
 
+/// Bounded work on hostile trees: members one list expands to, commands
+/// all user specs expand to, and steps folding a list option per binding.
+const MAX_EXPANDED: usize = 10_000;
+const MAX_RULES: usize = 100_000;
+const FOLD_BUDGET: usize = 1_000_000;
+
 /// The owner sudo requires of its files (`sudoers_uid`, `sudoers_gid`).
 const SUDOERS_UID: u32 = 0;
 const SUDOERS_GID: u32 = 0;
@@ -309,53 +315,90 @@ impl Sudoers {
     /// user and runas ones fold with the global settings in file order (a
     /// later global setting overrides an earlier bound one, as in sudo),
     /// command ones apply after all of them. Bindings written the same way
-    /// are one binding.
-    pub fn overrides(&self, name: &str) -> Vec<Override> {
-        let valid = |d: &&DefaultsEntry| d.name == name && d.problem.is_none();
-        let mut keys: Vec<(BindingKind, String)> = Vec::new();
-        for d in self.defaults.iter().filter(valid) {
-            let key = (d.binding, d.binding_text());
-            if d.binding != BindingKind::Global && !keys.contains(&key) {
-                keys.push(key);
+    /// are one binding. The flag is false when a list option had too many
+    /// settings to fold them all (hostile input): bindings are missing.
+    pub fn overrides(&self, name: &str) -> (Vec<Override>, bool) {
+        let entries: Vec<(&DefaultsEntry, options::Change)> = self
+            .defaults
+            .iter()
+            .filter(|d| d.name == name && d.problem.is_none())
+            .filter_map(|d| {
+                let change = options::check(&d.name, d.op, d.value.as_deref()).ok()?;
+                Some((d, change))
+            })
+            .collect();
+        let is_list = options::lookup(name).is_some_and(|d| d.kind == options::Kind::List);
+        let mut globals: Vec<usize> = Vec::new();
+        let mut order: Vec<(BindingKind, String)> = Vec::new();
+        let mut groups: HashMap<(BindingKind, String), Vec<usize>> = HashMap::new();
+        for (k, (d, _)) in entries.iter().enumerate() {
+            if d.binding == BindingKind::Global {
+                globals.push(k);
+                continue;
             }
+            let key = (d.binding, d.binding_text());
+            groups
+                .entry(key.clone())
+                .or_insert_with(|| {
+                    order.push(key);
+                    Vec::new()
+                })
+                .push(k);
         }
         let global_end = self.global.get(name).map(|s| s.value.clone());
-        keys.into_iter()
-            .filter_map(|(kind, text)| {
-                let mut value = if kind == BindingKind::Command {
-                    global_end.clone()
-                } else {
-                    None
-                };
-                let mut last = None;
-                for d in self.defaults.iter().filter(valid) {
-                    let mine = d.binding == kind && d.binding_text() == text;
-                    let global = d.binding == BindingKind::Global && kind != BindingKind::Command;
-                    if !(mine || global) {
-                        continue;
-                    }
-                    let Ok(change) = options::check(&d.name, d.op, d.value.as_deref()) else {
-                        continue;
-                    };
-                    value = Some(change.apply(value.as_ref()));
-                    if mine {
-                        last = Some(d.source.clone());
-                    }
+        let mut budget = FOLD_BUDGET;
+        let mut complete = true;
+        let mut out = Vec::new();
+        for key in order {
+            let mine = &groups[&key];
+            let Some(&last) = mine.last() else { continue };
+            let value = if key.0 == BindingKind::Command {
+                let mut v = global_end.clone();
+                for &k in mine {
+                    v = Some(entries[k].1.apply(v.as_ref()));
                 }
-                Some(Override {
-                    binding: text,
-                    value: value?,
-                    source: last?,
-                })
-            })
-            .collect()
+                v
+            } else if !is_list {
+                // Every change replaces the value: the last one decides.
+                match globals.last() {
+                    Some(&g) if g > last => global_end.clone(),
+                    _ => Some(entries[last].1.apply(None)),
+                }
+            } else {
+                // A list's value depends on how both interleave.
+                let steps = globals.len() + mine.len();
+                if steps > budget {
+                    complete = false;
+                    continue;
+                }
+                budget -= steps;
+                let mut merged: Vec<usize> = globals.iter().chain(mine).copied().collect();
+                merged.sort_unstable();
+                let mut v: Option<Value> = None;
+                for k in merged {
+                    v = Some(entries[k].1.apply(v.as_ref()));
+                }
+                v
+            };
+            if let Some(value) = value {
+                out.push(Override {
+                    binding: key.1,
+                    value,
+                    source: entries[last].0.source.clone(),
+                });
+            }
+        }
+        (out, complete)
     }
 
-    /// Every command of every user spec, aliases expanded.
-    pub fn rules(&self) -> Vec<Rule> {
+    /// Every command of every user spec, aliases expanded. The flag is
+    /// false when the expansion passed [`MAX_RULES`] (hostile input):
+    /// commands are missing.
+    pub fn rules(&self) -> (Vec<Rule>, bool) {
         let mut out = Vec::new();
+        let mut complete = true;
         for spec in &self.user_specs {
-            let users = self.expand(&spec.users, AliasKind::User);
+            let users = self.expand(&spec.users, AliasKind::User, &mut complete);
             let all_users = users
                 .iter()
                 .rev()
@@ -363,19 +406,25 @@ impl Sudoers {
                 .is_some_and(|(m, _)| !m.negated);
             let users: Vec<String> = users.iter().map(|(m, _)| m.to_string()).collect();
             for p in &spec.privileges {
-                let hosts = self.names(&p.hosts, AliasKind::Host);
+                let hosts = self.names(&p.hosts, AliasKind::Host, &mut complete);
                 for cs in &p.commands {
                     let runas_users = cs
                         .runas_users
                         .as_ref()
-                        .map(|l| self.names(l, AliasKind::Runas));
+                        .map(|l| self.names(l, AliasKind::Runas, &mut complete));
                     let runas_groups = cs
                         .runas_groups
                         .as_ref()
-                        .map(|l| self.names(l, AliasKind::Runas));
-                    for (cmd, alias) in
-                        self.expand(std::slice::from_ref(&cs.command), AliasKind::Cmnd)
-                    {
+                        .map(|l| self.names(l, AliasKind::Runas, &mut complete));
+                    let commands = self.expand(
+                        std::slice::from_ref(&cs.command),
+                        AliasKind::Cmnd,
+                        &mut complete,
+                    );
+                    for (cmd, alias) in commands {
+                        if out.len() >= MAX_RULES {
+                            return (out, false);
+                        }
                         out.push(Rule {
                             users: users.clone(),
                             all_users,
@@ -393,11 +442,11 @@ impl Sudoers {
                 }
             }
         }
-        out
+        (out, complete)
     }
 
-    fn names(&self, list: &[Member], kind: AliasKind) -> Vec<String> {
-        self.expand(list, kind)
+    fn names(&self, list: &[Member], kind: AliasKind, complete: &mut bool) -> Vec<String> {
+        self.expand(list, kind, complete)
             .iter()
             .map(|(m, _)| m.to_string())
             .collect()
@@ -407,46 +456,60 @@ impl Sudoers {
     /// negated alias negates its members, which keeps sudo's matching:
     /// the last member that matches decides), each with the outermost
     /// alias it came from. An undefined alias, or one met again inside
-    /// itself, stays as written.
-    fn expand(&self, list: &[Member], kind: AliasKind) -> Vec<(Member, Option<String>)> {
-        fn walk(
-            s: &Sudoers,
-            list: &[Member],
+    /// itself, stays as written. Past [`MAX_EXPANDED`] members the rest is
+    /// left out and `complete` cleared.
+    fn expand(
+        &self,
+        list: &[Member],
+        kind: AliasKind,
+        complete: &mut bool,
+    ) -> Vec<(Member, Option<String>)> {
+        struct Walk<'s> {
+            s: &'s Sudoers,
             kind: AliasKind,
-            negate: bool,
-            via: Option<&str>,
-            stack: &mut Vec<String>,
-            out: &mut Vec<(Member, Option<String>)>,
-        ) {
-            for m in list {
-                let negated = m.negated != negate;
-                if let Item::Alias(name) = &m.item {
-                    let found = s.aliases.iter().find(|a| a.kind == kind && &a.name == name);
-                    if let Some(a) = found {
-                        if !stack.contains(name) && stack.len() < 64 {
-                            stack.push(name.clone());
-                            walk(
-                                s,
-                                &a.members,
-                                kind,
-                                negated,
-                                Some(via.unwrap_or(name)),
-                                stack,
-                                out,
-                            );
-                            stack.pop();
-                            continue;
+            stack: Vec<String>,
+            out: Vec<(Member, Option<String>)>,
+            complete: bool,
+        }
+        impl Walk<'_> {
+            fn list(&mut self, list: &[Member], negate: bool, via: Option<&str>) {
+                for m in list {
+                    if self.out.len() >= MAX_EXPANDED {
+                        self.complete = false;
+                        return;
+                    }
+                    let negated = m.negated != negate;
+                    if let Item::Alias(name) = &m.item {
+                        let found = self
+                            .s
+                            .aliases
+                            .iter()
+                            .find(|a| a.kind == self.kind && &a.name == name);
+                        if let Some(a) = found {
+                            if !self.stack.contains(name) {
+                                self.stack.push(name.clone());
+                                self.list(&a.members, negated, Some(via.unwrap_or(name)));
+                                self.stack.pop();
+                                continue;
+                            }
                         }
                     }
+                    let mut m = m.clone();
+                    m.negated = negated;
+                    self.out.push((m, via.map(str::to_string)));
                 }
-                let mut m = m.clone();
-                m.negated = negated;
-                out.push((m, via.map(str::to_string)));
             }
         }
-        let mut out = Vec::new();
-        walk(self, list, kind, false, None, &mut Vec::new(), &mut out);
-        out
+        let mut w = Walk {
+            s: self,
+            kind,
+            stack: Vec::new(),
+            out: Vec::new(),
+            complete: true,
+        };
+        w.list(list, false, None);
+        *complete &= w.complete;
+        w.out
     }
 }
 
@@ -1067,7 +1130,8 @@ mod tests {
     fn overrides_fold_with_later_global_settings() {
         let text = "Defaults:alice !use_pty\nDefaults use_pty\nDefaults:bob !use_pty\nDefaults!/bin/sh !use_pty\nDefaults use_pty\n";
         let (s, _) = parse(&[("/etc/sudoers", text)]);
-        let o = s.overrides("use_pty");
+        let (o, complete) = s.overrides("use_pty");
+        assert!(complete);
         let got: Vec<(String, Value)> = o.into_iter().map(|o| (o.binding, o.value)).collect();
         assert_eq!(
             got,
@@ -1167,7 +1231,8 @@ mod tests {
     fn rules_expand_aliases_and_carry_tags() {
         let text = "User_Alias EVERYONE = ALL, !guest\nCmnd_Alias ANY = ALL\nEVERYONE ALL = NOPASSWD: /bin/ls, ANY\n%adm ALL = (root) /bin/cat\n";
         let (s, _) = parse(&[("/etc/sudoers", text)]);
-        let r = s.rules();
+        let (r, complete) = s.rules();
+        assert!(complete);
         assert_eq!(r.len(), 3);
         assert!(r[0].all_users);
         assert_eq!(r[0].users, ["ALL", "!guest"]);
@@ -1176,6 +1241,37 @@ mod tests {
         assert_eq!(r[1].tags.nopasswd, Some(true));
         assert!(!r[2].all_users);
         assert_eq!(r[2].runas_users.as_deref(), Some(&["root".to_string()][..]));
+    }
+
+    #[test]
+    fn alias_bombs_stay_bounded() {
+        // Each alias names the next one four times: 4^30 commands.
+        let mut text = String::new();
+        for i in 0..30 {
+            let n = i + 1;
+            text += &format!("Cmnd_Alias C{i} = C{n}, C{n}, C{n}, C{n}\n");
+        }
+        text += "Cmnd_Alias C30 = /bin/ls\nalice ALL = C0\n";
+        let (s, _) = parse(&[("/etc/sudoers", &text)]);
+        let (rules, complete) = s.rules();
+        assert!(!complete);
+        assert!(rules.len() <= MAX_EXPANDED);
+    }
+
+    #[test]
+    fn many_bindings_fold_in_bounded_time() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text +=
+                &format!("Defaults:u{i} !use_pty, env_keep+=X\nDefaults use_pty, env_keep+=G\n");
+        }
+        let (s, _) = parse(&[("/etc/sudoers", &text)]);
+        let (o, complete) = s.overrides("use_pty");
+        assert!(complete);
+        assert!(o.iter().all(|o| o.value == Value::Bool(true)));
+        assert_eq!(o.len(), 3000);
+        let (_, complete) = s.overrides("env_keep");
+        assert!(!complete);
     }
 
     #[test]

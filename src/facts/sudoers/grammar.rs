@@ -630,7 +630,7 @@ fn gentime_ok(s: &str) -> bool {
         .bytes()
         .take_while(|b| b.is_ascii_digit() || *b == b'.' || *b == b',')
         .count();
-    if len >= "yyyymmddHHMMSS".len() + 1 {
+    if len > "yyyymmddHHMMSS".len() {
         return false;
     }
     let (time, zone) = s.split_at(len);

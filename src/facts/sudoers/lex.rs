@@ -129,7 +129,7 @@ const PLAIN: u16 = INITIAL | GOTDEFS | WANTDIGEST | EXPECTPATH;
 const ANY: u16 = 0x3ff;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum R {
+enum Rule {
     DefsComma,
     DefsBlank,
     DefVar,
@@ -207,92 +207,92 @@ const SHAS: &[(&str, usize)] = &[
 ];
 
 /// The rules in toke.l order: (rule, start conditions, anchored at `^`).
-const RULES: &[(R, u16, bool)] = &[
-    (R::DefsComma, GOTDEFS, false),
-    (R::DefsBlank, GOTDEFS, false),
-    (R::DefVar, STARTDEFS, false),
-    (R::InDefsComma, INDEFS, false),
-    (R::InDefsEq, INDEFS, false),
-    (R::InDefsPlus, INDEFS, false),
-    (R::InDefsMinus, INDEFS, false),
-    (R::InDefsQuote, INDEFS, false),
-    (R::Envar, INDEFS, false),
-    (R::StrCont, INSTR, false),
-    (R::StrEnd, INSTR, false),
-    (R::StrBackslash, INSTR, false),
-    (R::StrBody, INSTR, false),
-    (R::CmdGlobEsc, GOTCMND, false),
-    (R::CmdSpecialEsc, GOTCMND, false),
-    (R::CmdEnd, GOTCMND, false),
-    (R::CmdArg, GOTCMND, false),
-    (R::RegexEsc, GOTREGEX, false),
-    (R::RegexBad, GOTREGEX, false),
-    (R::RegexEnd, GOTREGEX, false),
-    (R::RegexBody, GOTREGEX, false),
-    (R::DigestHex, WANTDIGEST, false),
-    (R::DigestB64, WANTDIGEST, false),
-    (R::AtInclude, INITIAL, false),
-    (R::AtIncludeDir, INITIAL, false),
-    (R::HashInclude, INITIAL, true),
-    (R::HashIncludeDir, INITIAL, true),
-    (R::Defaults, INITIAL, true),
-    (R::AliasKw, INITIAL, true),
-    (R::Tag(0), PLAIN, false),
-    (R::Tag(1), PLAIN, false),
-    (R::Tag(2), PLAIN, false),
-    (R::Tag(3), PLAIN, false),
-    (R::Tag(4), PLAIN, false),
-    (R::Tag(5), PLAIN, false),
-    (R::Tag(6), PLAIN, false),
-    (R::Tag(7), PLAIN, false),
-    (R::Tag(8), PLAIN, false),
-    (R::Tag(9), PLAIN, false),
-    (R::Tag(10), PLAIN, false),
-    (R::Tag(11), PLAIN, false),
-    (R::Tag(12), PLAIN, false),
-    (R::Tag(13), PLAIN, false),
-    (R::Tag(14), PLAIN, false),
-    (R::Tag(15), PLAIN, false),
-    (R::EmptyGroup, INITIAL | GOTDEFS, false),
-    (R::Netgroup, PLAIN, false),
-    (R::UserGroup, PLAIN, false),
-    (R::Ipv4Mask, PLAIN, false),
-    (R::Ipv4Cidr, PLAIN, false),
-    (R::Ipv6Mask, PLAIN, false),
-    (R::Ipv6Cidr, PLAIN, false),
-    (R::All, PLAIN, false),
-    (R::Timeout, INITIAL, false),
-    (R::NotBefore, INITIAL, false),
-    (R::NotAfter, INITIAL, false),
-    (R::Cwd, INITIAL, false),
-    (R::Chroot, INITIAL, false),
-    (R::Role, INITIAL, false),
-    (R::Type, INITIAL, false),
-    (R::Alias, PLAIN, false),
-    (R::DefsCommand, GOTDEFS, false),
-    (R::Sha(0), PLAIN, false),
-    (R::Sha(1), PLAIN, false),
-    (R::Sha(2), PLAIN, false),
-    (R::Sha(3), PLAIN, false),
-    (R::Sudoedit, PLAIN, false),
-    (R::ExpectPath, EXPECTPATH, false),
-    (R::Path, PLAIN, false),
-    (R::Regex, PLAIN, false),
-    (R::Quote, INITIAL | GOTDEFS, false),
-    (R::Word, INITIAL | GOTDEFS, false),
-    (R::IncWord, GOTINC, false),
-    (R::IncQuote, GOTINC, false),
-    (R::LParen, PLAIN, false),
-    (R::RParen, PLAIN, false),
-    (R::Comma, PLAIN, false),
-    (R::Eq, PLAIN, false),
-    (R::Colon, PLAIN, false),
-    (R::Bangs, ANY, false),
-    (R::Newline, ANY, false),
-    (R::Blank, ANY, false),
-    (R::Cont, ANY, false),
-    (R::Comment, INITIAL | STARTDEFS | INDEFS, false),
-    (R::Any, ANY, false),
+const RULES: &[(Rule, u16, bool)] = &[
+    (Rule::DefsComma, GOTDEFS, false),
+    (Rule::DefsBlank, GOTDEFS, false),
+    (Rule::DefVar, STARTDEFS, false),
+    (Rule::InDefsComma, INDEFS, false),
+    (Rule::InDefsEq, INDEFS, false),
+    (Rule::InDefsPlus, INDEFS, false),
+    (Rule::InDefsMinus, INDEFS, false),
+    (Rule::InDefsQuote, INDEFS, false),
+    (Rule::Envar, INDEFS, false),
+    (Rule::StrCont, INSTR, false),
+    (Rule::StrEnd, INSTR, false),
+    (Rule::StrBackslash, INSTR, false),
+    (Rule::StrBody, INSTR, false),
+    (Rule::CmdGlobEsc, GOTCMND, false),
+    (Rule::CmdSpecialEsc, GOTCMND, false),
+    (Rule::CmdEnd, GOTCMND, false),
+    (Rule::CmdArg, GOTCMND, false),
+    (Rule::RegexEsc, GOTREGEX, false),
+    (Rule::RegexBad, GOTREGEX, false),
+    (Rule::RegexEnd, GOTREGEX, false),
+    (Rule::RegexBody, GOTREGEX, false),
+    (Rule::DigestHex, WANTDIGEST, false),
+    (Rule::DigestB64, WANTDIGEST, false),
+    (Rule::AtInclude, INITIAL, false),
+    (Rule::AtIncludeDir, INITIAL, false),
+    (Rule::HashInclude, INITIAL, true),
+    (Rule::HashIncludeDir, INITIAL, true),
+    (Rule::Defaults, INITIAL, true),
+    (Rule::AliasKw, INITIAL, true),
+    (Rule::Tag(0), PLAIN, false),
+    (Rule::Tag(1), PLAIN, false),
+    (Rule::Tag(2), PLAIN, false),
+    (Rule::Tag(3), PLAIN, false),
+    (Rule::Tag(4), PLAIN, false),
+    (Rule::Tag(5), PLAIN, false),
+    (Rule::Tag(6), PLAIN, false),
+    (Rule::Tag(7), PLAIN, false),
+    (Rule::Tag(8), PLAIN, false),
+    (Rule::Tag(9), PLAIN, false),
+    (Rule::Tag(10), PLAIN, false),
+    (Rule::Tag(11), PLAIN, false),
+    (Rule::Tag(12), PLAIN, false),
+    (Rule::Tag(13), PLAIN, false),
+    (Rule::Tag(14), PLAIN, false),
+    (Rule::Tag(15), PLAIN, false),
+    (Rule::EmptyGroup, INITIAL | GOTDEFS, false),
+    (Rule::Netgroup, PLAIN, false),
+    (Rule::UserGroup, PLAIN, false),
+    (Rule::Ipv4Mask, PLAIN, false),
+    (Rule::Ipv4Cidr, PLAIN, false),
+    (Rule::Ipv6Mask, PLAIN, false),
+    (Rule::Ipv6Cidr, PLAIN, false),
+    (Rule::All, PLAIN, false),
+    (Rule::Timeout, INITIAL, false),
+    (Rule::NotBefore, INITIAL, false),
+    (Rule::NotAfter, INITIAL, false),
+    (Rule::Cwd, INITIAL, false),
+    (Rule::Chroot, INITIAL, false),
+    (Rule::Role, INITIAL, false),
+    (Rule::Type, INITIAL, false),
+    (Rule::Alias, PLAIN, false),
+    (Rule::DefsCommand, GOTDEFS, false),
+    (Rule::Sha(0), PLAIN, false),
+    (Rule::Sha(1), PLAIN, false),
+    (Rule::Sha(2), PLAIN, false),
+    (Rule::Sha(3), PLAIN, false),
+    (Rule::Sudoedit, PLAIN, false),
+    (Rule::ExpectPath, EXPECTPATH, false),
+    (Rule::Path, PLAIN, false),
+    (Rule::Regex, PLAIN, false),
+    (Rule::Quote, INITIAL | GOTDEFS, false),
+    (Rule::Word, INITIAL | GOTDEFS, false),
+    (Rule::IncWord, GOTINC, false),
+    (Rule::IncQuote, GOTINC, false),
+    (Rule::LParen, PLAIN, false),
+    (Rule::RParen, PLAIN, false),
+    (Rule::Comma, PLAIN, false),
+    (Rule::Eq, PLAIN, false),
+    (Rule::Colon, PLAIN, false),
+    (Rule::Bangs, ANY, false),
+    (Rule::Newline, ANY, false),
+    (Rule::Blank, ANY, false),
+    (Rule::Cont, ANY, false),
+    (Rule::Comment, INITIAL | STARTDEFS | INDEFS, false),
+    (Rule::Any, ANY, false),
 ];
 
 fn blank(b: u8) -> bool {
@@ -609,11 +609,11 @@ impl<'a> Lexer<'a> {
     }
 
     /// The length `rule` matches at the current position (0: no match).
-    fn len_of(&self, rule: R) -> usize {
+    fn len_of(&self, rule: Rule) -> usize {
         let i = self.pos;
         let s = self.s;
         match rule {
-            R::DefsComma => {
+            Rule::DefsComma => {
                 let j = i + self.run_of(i, blank);
                 if self.at(j) == Some(b',') {
                     j + 1 + self.run_of(j + 1, blank) - i
@@ -621,17 +621,17 @@ impl<'a> Lexer<'a> {
                     0
                 }
             }
-            R::DefsBlank | R::Blank => self.run_of(i, blank),
-            R::DefVar => self.run_of(i, |b| b.is_ascii_lowercase() || b == b'_'),
-            R::InDefsComma | R::Comma => usize::from(self.at(i) == Some(b',')),
-            R::InDefsEq | R::Eq => usize::from(self.at(i) == Some(b'=')),
-            R::InDefsPlus => self.lit(i, b"+=").unwrap_or(0),
-            R::InDefsMinus => self.lit(i, b"-=").unwrap_or(0),
-            R::InDefsQuote | R::StrEnd | R::Quote | R::IncQuote => {
+            Rule::DefsBlank | Rule::Blank => self.run_of(i, blank),
+            Rule::DefVar => self.run_of(i, |b| b.is_ascii_lowercase() || b == b'_'),
+            Rule::InDefsComma | Rule::Comma => usize::from(self.at(i) == Some(b',')),
+            Rule::InDefsEq | Rule::Eq => usize::from(self.at(i) == Some(b'=')),
+            Rule::InDefsPlus => self.lit(i, b"+=").unwrap_or(0),
+            Rule::InDefsMinus => self.lit(i, b"-=").unwrap_or(0),
+            Rule::InDefsQuote | Rule::StrEnd | Rule::Quote | Rule::IncQuote => {
                 usize::from(self.at(i) == Some(b'"'))
             }
-            R::Envar => self.envar(i),
-            R::StrCont => {
+            Rule::Envar => self.envar(i),
+            Rule::StrCont => {
                 if self.at(i) != Some(b'\\') {
                     return 0;
                 }
@@ -645,8 +645,8 @@ impl<'a> Lexer<'a> {
                 j += 1;
                 j + self.run_of(j, blank) - i
             }
-            R::StrBackslash => usize::from(self.at(i) == Some(b'\\')),
-            R::StrBody => {
+            Rule::StrBackslash => usize::from(self.at(i) == Some(b'\\')),
+            Rule::StrBody => {
                 let mut j = i;
                 while let Some(b) = self.at(j) {
                     if b == b'\\' {
@@ -663,29 +663,29 @@ impl<'a> Lexer<'a> {
                 }
                 j - i
             }
-            R::CmdGlobEsc => match (self.at(i), self.at(i + 1)) {
+            Rule::CmdGlobEsc => match (self.at(i), self.at(i + 1)) {
                 (Some(b'\\'), Some(c)) if b"*?[]!^".contains(&c) => 2,
                 _ => 0,
             },
-            R::CmdSpecialEsc => match (self.at(i), self.at(i + 1)) {
+            Rule::CmdSpecialEsc => match (self.at(i), self.at(i + 1)) {
                 (Some(b'\\'), Some(c)) if b":\\,= \t#".contains(&c) => 2,
                 _ => 0,
             },
-            R::CmdEnd => usize::from(self.at(i).is_some_and(|b| b"#:,=\r\n".contains(&b))),
-            R::CmdArg => self.run_of(i, |b| !b"#\\:, \t\r\n".contains(&b)),
-            R::RegexEsc => match (self.at(i), self.at(i + 1)) {
+            Rule::CmdEnd => usize::from(self.at(i).is_some_and(|b| b"#:,=\r\n".contains(&b))),
+            Rule::CmdArg => self.run_of(i, |b| !b"#\\:, \t\r\n".contains(&b)),
+            Rule::RegexEsc => match (self.at(i), self.at(i + 1)) {
                 (Some(b'\\'), Some(c)) if c != b'\r' && c != b'\n' => 2,
                 _ => 0,
             },
-            R::RegexBad => usize::from(self.at(i).is_some_and(|b| b"#\r\n".contains(&b))),
-            R::RegexEnd => usize::from(self.at(i) == Some(b'$')),
-            R::RegexBody => self.run_of(i, |b| !b"#\\\r\n$".contains(&b)),
-            R::DigestHex => self.run_of(i, |b| b.is_ascii_hexdigit()),
-            R::DigestB64 => self.run_of(i, |b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
-            R::AtInclude => self.lit(i, b"@include").unwrap_or(0),
-            R::AtIncludeDir => self.lit(i, b"@includedir").unwrap_or(0),
-            R::HashInclude | R::HashIncludeDir => {
-                let kw: &[u8] = if rule == R::HashInclude {
+            Rule::RegexBad => usize::from(self.at(i).is_some_and(|b| b"#\r\n".contains(&b))),
+            Rule::RegexEnd => usize::from(self.at(i) == Some(b'$')),
+            Rule::RegexBody => self.run_of(i, |b| !b"#\\\r\n$".contains(&b)),
+            Rule::DigestHex => self.run_of(i, |b| b.is_ascii_hexdigit()),
+            Rule::DigestB64 => self.run_of(i, |b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+            Rule::AtInclude => self.lit(i, b"@include").unwrap_or(0),
+            Rule::AtIncludeDir => self.lit(i, b"@includedir").unwrap_or(0),
+            Rule::HashInclude | Rule::HashIncludeDir => {
+                let kw: &[u8] = if rule == Rule::HashInclude {
                     b"#include"
                 } else {
                     b"#includedir"
@@ -701,7 +701,7 @@ impl<'a> Lexer<'a> {
                 }
                 j - i
             }
-            R::Defaults => {
+            Rule::Defaults => {
                 let j = i + self.run_of(i, blank);
                 let Some(k) = self.lit(j, b"Defaults") else {
                     return 0;
@@ -724,7 +724,7 @@ impl<'a> Lexer<'a> {
                 }
                 j - i
             }
-            R::AliasKw => {
+            Rule::AliasKw => {
                 let j = i + self.run_of(i, blank);
                 for kw in [&b"Host"[..], b"Cmnd", b"Cmd", b"User", b"Runas"] {
                     if let Some(k) = self.lit(j, kw) {
@@ -735,7 +735,7 @@ impl<'a> Lexer<'a> {
                 }
                 0
             }
-            R::Tag(t) => {
+            Rule::Tag(t) => {
                 let Some(k) = self.lit(i, TAGS[t].0.as_bytes()) else {
                     return 0;
                 };
@@ -746,12 +746,12 @@ impl<'a> Lexer<'a> {
                     0
                 }
             }
-            R::EmptyGroup => match (self.at(i), self.at(i + 1)) {
+            Rule::EmptyGroup => match (self.at(i), self.at(i + 1)) {
                 (Some(b'%'), Some(b':')) => 2,
                 (Some(b'%'), _) | (Some(b'+'), _) => 1,
                 _ => 0,
             },
-            R::Netgroup => {
+            Rule::Netgroup => {
                 if self.at(i) != Some(b'+') {
                     return 0;
                 }
@@ -762,7 +762,7 @@ impl<'a> Lexer<'a> {
                     1 + w
                 }
             }
-            R::UserGroup => {
+            Rule::UserGroup => {
                 if self.at(i) != Some(b'%') {
                     return 0;
                 }
@@ -784,35 +784,35 @@ impl<'a> Lexer<'a> {
                     1 + w
                 }
             }
-            R::Ipv4Mask => {
+            Rule::Ipv4Mask => {
                 let ends = self.ipv4(&[i]);
                 self.mask_len(&ends, |p| self.ipv4(&[p]), true)
                     .saturating_sub(i)
             }
-            R::Ipv4Cidr => {
+            Rule::Ipv4Cidr => {
                 let ends = self.ipv4(&[i]);
                 self.mask_len(&ends, |p| self.cidr(p, false), false)
                     .saturating_sub(i)
             }
-            R::Ipv6Mask => {
+            Rule::Ipv6Mask => {
                 let ends = self.ipv6(&[i]);
                 self.mask_len(&ends, |p| self.ipv6(&[p]), true)
                     .saturating_sub(i)
             }
-            R::Ipv6Cidr => {
+            Rule::Ipv6Cidr => {
                 let ends = self.ipv6(&[i]);
                 self.mask_len(&ends, |p| self.cidr(p, true), false)
                     .saturating_sub(i)
             }
-            R::All => self.lit(i, b"ALL").unwrap_or(0),
-            R::Timeout => self.lit(i, b"TIMEOUT").unwrap_or(0),
-            R::NotBefore => self.lit(i, b"NOTBEFORE").unwrap_or(0),
-            R::NotAfter => self.lit(i, b"NOTAFTER").unwrap_or(0),
-            R::Cwd => self.lit(i, b"CWD").unwrap_or(0),
-            R::Chroot => self.lit(i, b"CHROOT").unwrap_or(0),
-            R::Role => self.lit(i, b"ROLE").unwrap_or(0),
-            R::Type => self.lit(i, b"TYPE").unwrap_or(0),
-            R::Alias => {
+            Rule::All => self.lit(i, b"ALL").unwrap_or(0),
+            Rule::Timeout => self.lit(i, b"TIMEOUT").unwrap_or(0),
+            Rule::NotBefore => self.lit(i, b"NOTBEFORE").unwrap_or(0),
+            Rule::NotAfter => self.lit(i, b"NOTAFTER").unwrap_or(0),
+            Rule::Cwd => self.lit(i, b"CWD").unwrap_or(0),
+            Rule::Chroot => self.lit(i, b"CHROOT").unwrap_or(0),
+            Rule::Role => self.lit(i, b"ROLE").unwrap_or(0),
+            Rule::Type => self.lit(i, b"TYPE").unwrap_or(0),
+            Rule::Alias => {
                 if !self.at(i).is_some_and(|b| b.is_ascii_uppercase()) {
                     return 0;
                 }
@@ -820,17 +820,17 @@ impl<'a> Lexer<'a> {
                     b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'
                 })
             }
-            R::DefsCommand => self
+            Rule::DefsCommand => self
                 .path(i)
                 .max(self.regex(i))
                 .max(self.lit(i, b"sudoedit").unwrap_or(0)),
-            R::Sha(k) => self.lit(i, SHAS[k].0.as_bytes()).unwrap_or(0),
-            R::Sudoedit => self.lit(i, b"sudoedit").unwrap_or(0),
-            R::ExpectPath => self.path(i).max(self.word(i)),
-            R::Path => self.path(i),
-            R::Regex => self.regex(i),
-            R::Word => self.id(i).max(self.word(i)),
-            R::IncWord => {
+            Rule::Sha(k) => self.lit(i, SHAS[k].0.as_bytes()).unwrap_or(0),
+            Rule::Sudoedit => self.lit(i, b"sudoedit").unwrap_or(0),
+            Rule::ExpectPath => self.path(i).max(self.word(i)),
+            Rule::Path => self.path(i),
+            Rule::Regex => self.regex(i),
+            Rule::Word => self.id(i).max(self.word(i)),
+            Rule::IncWord => {
                 match self.at(i) {
                     Some(b) if b != b'"' && !space(b) => {}
                     _ => return 0,
@@ -847,16 +847,16 @@ impl<'a> Lexer<'a> {
                 }
                 j - i
             }
-            R::LParen => usize::from(self.at(i) == Some(b'(')),
-            R::RParen => usize::from(self.at(i) == Some(b')')),
-            R::Colon => usize::from(self.at(i) == Some(b':')),
-            R::Bangs => self.run_of(i, |b| b == b'!'),
-            R::Newline => match (self.at(i), self.at(i + 1)) {
+            Rule::LParen => usize::from(self.at(i) == Some(b'(')),
+            Rule::RParen => usize::from(self.at(i) == Some(b')')),
+            Rule::Colon => usize::from(self.at(i) == Some(b':')),
+            Rule::Bangs => self.run_of(i, |b| b == b'!'),
+            Rule::Newline => match (self.at(i), self.at(i + 1)) {
                 (Some(b'\n'), _) => 1,
                 (Some(b'\r'), Some(b'\n')) => 2,
                 _ => 0,
             },
-            R::Cont => {
+            Rule::Cont => {
                 if self.at(i) != Some(b'\\') {
                     return 0;
                 }
@@ -870,7 +870,7 @@ impl<'a> Lexer<'a> {
                     0
                 }
             }
-            R::Comment => {
+            Rule::Comment => {
                 if self.at(i) != Some(b'#') {
                     return 0;
                 }
@@ -888,7 +888,7 @@ impl<'a> Lexer<'a> {
                 }
                 j - i
             }
-            R::Any => usize::from(i < s.len() && s[i] != b'\n'),
+            Rule::Any => usize::from(i < s.len() && s[i] != b'\n'),
         }
     }
 
@@ -946,9 +946,10 @@ impl<'a> Lexer<'a> {
 
     fn run(&mut self) {
         while self.pos < self.s.len() {
-            let mut best: Option<(R, usize)> = None;
+            let mut best: Option<(Rule, usize)> = None;
+            let first = self.s[self.pos];
             for &(rule, states, anchored) in RULES {
-                if states & self.state == 0 || (anchored && !self.bol) {
+                if states & self.state == 0 || (anchored && !self.bol) || !may_start(rule, first) {
                     continue;
                 }
                 let len = self.len_of(rule);
@@ -977,7 +978,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The action of `rule`, which matched `len` bytes.
-    fn act(&mut self, rule: R, len: usize) {
+    fn act(&mut self, rule: Rule, len: usize) {
         let start = self.pos;
         let text: Vec<u8> = self.s[start..start + len].to_vec();
         let (line, column) = (self.line, self.column());
@@ -987,33 +988,33 @@ impl<'a> Lexer<'a> {
         let mut bol = bol_after;
         let mut token: Option<Tok> = None;
         match rule {
-            R::DefsComma | R::InDefsComma | R::Comma => {
-                if rule == R::InDefsComma {
+            Rule::DefsComma | Rule::InDefsComma | Rule::Comma => {
+                if rule == Rule::InDefsComma {
                     self.state = STARTDEFS;
                 }
                 token = Some(Tok::Comma);
             }
-            R::DefsBlank => self.state = STARTDEFS,
-            R::DefVar => {
+            Rule::DefsBlank => self.state = STARTDEFS,
+            Rule::DefVar => {
                 self.state = INDEFS;
                 token = Some(Tok::DefVar(fill(&text)));
             }
-            R::InDefsEq | R::Eq => token = Some(Tok::Eq),
-            R::InDefsPlus => token = Some(Tok::PlusEq),
-            R::InDefsMinus => token = Some(Tok::MinusEq),
-            R::InDefsQuote | R::Quote | R::IncQuote => {
+            Rule::InDefsEq | Rule::Eq => token = Some(Tok::Eq),
+            Rule::InDefsPlus => token = Some(Tok::PlusEq),
+            Rule::InDefsMinus => token = Some(Tok::MinusEq),
+            Rule::InDefsQuote | Rule::Quote | Rule::IncQuote => {
                 self.string = None;
                 self.string_at = (line, column);
-                self.prev_state = if rule == R::IncQuote {
+                self.prev_state = if rule == Rule::IncQuote {
                     INITIAL
                 } else {
                     self.state
                 };
                 self.state = INSTR;
             }
-            R::Envar => token = Some(Tok::Word(fill(&text))),
-            R::StrCont => self.continued = true,
-            R::StrEnd => {
+            Rule::Envar => token = Some(Tok::Word(fill(&text))),
+            Rule::StrCont => self.continued = true,
+            Rule::StrEnd => {
                 self.state = self.prev_state;
                 let (l, c) = self.string_at;
                 let tok = match self.string.take() {
@@ -1035,27 +1036,27 @@ impl<'a> Lexer<'a> {
                 };
                 self.emit(tok, l, c);
             }
-            R::StrBackslash | R::StrBody => {
+            Rule::StrBackslash | Rule::StrBody => {
                 let piece = copy_string(&text);
                 self.string.get_or_insert_with(Vec::new).extend(piece);
             }
-            R::CmdGlobEsc => {
+            Rule::CmdGlobEsc => {
                 let sp = self.sawspace;
                 self.fill_args(&text, sp);
                 self.sawspace = false;
             }
-            R::CmdSpecialEsc => {
+            Rule::CmdSpecialEsc => {
                 let sp = self.sawspace;
                 self.fill_args(&text[1..], sp);
                 self.sawspace = false;
             }
-            R::CmdEnd => {
+            Rule::CmdEnd => {
                 self.state = INITIAL;
                 consumed = 0;
                 bol = false;
                 self.finish_cmnd();
             }
-            R::CmdArg => {
+            Rule::CmdArg => {
                 let no_args = self.cmd.as_ref().is_none_or(|c| c.args.is_none());
                 if no_args && text[0] == b'^' {
                     self.state = GOTREGEX;
@@ -1067,21 +1068,21 @@ impl<'a> Lexer<'a> {
                     self.sawspace = false;
                 }
             }
-            R::RegexEsc => self.fill_args(&text, false),
-            R::RegexBad => {
+            Rule::RegexEsc => self.fill_args(&text, false),
+            Rule::RegexBad => {
                 consumed = 0;
                 bol = false;
                 self.state = INITIAL;
                 self.cmd = None;
                 token = Some(Tok::Error("unterminated regular expression"));
             }
-            R::RegexEnd => {
+            Rule::RegexEnd => {
                 self.fill_args(b"$", false);
                 self.state = INITIAL;
                 self.continued = false;
                 self.finish_cmnd();
             }
-            R::RegexBody => {
+            Rule::RegexBody => {
                 let mut t: &[u8] = &text;
                 if self.continued {
                     while t.first().is_some_and(|b| blank(*b)) {
@@ -1094,39 +1095,39 @@ impl<'a> Lexer<'a> {
                     self.fill_args(&t, false);
                 }
             }
-            R::DigestHex | R::DigestB64 => {
-                let want = if rule == R::DigestHex {
+            Rule::DigestHex | Rule::DigestB64 => {
+                let want = if rule == Rule::DigestHex {
                     self.digest_len * 2
                 } else if text.last() == Some(&b'=') {
                     4 * self.digest_len.div_ceil(3)
                 } else {
-                    (4 * self.digest_len + 2) / 3
+                    (4 * self.digest_len).div_ceil(3)
                 };
                 self.state = INITIAL;
                 if len == want {
                     token = Some(Tok::Digest(fill(&text)));
                 }
             }
-            R::AtInclude | R::AtIncludeDir | R::HashInclude | R::HashIncludeDir => {
+            Rule::AtInclude | Rule::AtIncludeDir | Rule::HashInclude | Rule::HashIncludeDir => {
                 if self.continued {
                     token = Some(Tok::Error("invalid line continuation"));
                 } else {
-                    if rule == R::HashInclude {
+                    if rule == Rule::HashInclude {
                         consumed = "#include".len();
                         bol = false;
-                    } else if rule == R::HashIncludeDir {
+                    } else if rule == Rule::HashIncludeDir {
                         consumed = "#includedir".len();
                         bol = false;
                     }
                     self.state = GOTINC;
-                    token = Some(if matches!(rule, R::AtInclude | R::HashInclude) {
+                    token = Some(if matches!(rule, Rule::AtInclude | Rule::HashInclude) {
                         Tok::Include
                     } else {
                         Tok::IncludeDir
                     });
                 }
             }
-            R::Defaults => {
+            Rule::Defaults => {
                 if self.continued {
                     token = Some(Tok::Error("invalid line continuation"));
                 } else {
@@ -1150,7 +1151,7 @@ impl<'a> Lexer<'a> {
                     token = Some(tok);
                 }
             }
-            R::AliasKw => {
+            Rule::AliasKw => {
                 if self.continued {
                     token = Some(Tok::Error("invalid line continuation"));
                 } else {
@@ -1163,58 +1164,58 @@ impl<'a> Lexer<'a> {
                     });
                 }
             }
-            R::Tag(t) => token = Some(Tok::Tag(TAGS[t].1)),
-            R::EmptyGroup => {
+            Rule::Tag(t) => token = Some(Tok::Tag(TAGS[t].1)),
+            Rule::EmptyGroup => {
                 token = Some(Tok::Error(if text[0] == b'+' {
                     "empty netgroup"
                 } else {
                     "empty group"
                 }))
             }
-            R::Netgroup => token = Some(Tok::Netgroup(fill(&text))),
-            R::UserGroup => token = Some(Tok::UserGroup(fill(&text))),
-            R::Ipv4Mask | R::Ipv4Cidr => token = Some(Tok::NetworkAddr(fill(&text))),
-            R::Ipv6Mask | R::Ipv6Cidr => {
+            Rule::Netgroup => token = Some(Tok::Netgroup(fill(&text))),
+            Rule::UserGroup => token = Some(Tok::UserGroup(fill(&text))),
+            Rule::Ipv4Mask | Rule::Ipv4Cidr => token = Some(Tok::NetworkAddr(fill(&text))),
+            Rule::Ipv6Mask | Rule::Ipv6Cidr => {
                 token = Some(if ipv6_valid(&text) {
                     Tok::NetworkAddr(fill(&text))
                 } else {
                     Tok::Error("invalid IPv6 address")
                 })
             }
-            R::All => token = Some(Tok::All),
-            R::Timeout => token = Some(Tok::Timeout),
-            R::NotBefore => token = Some(Tok::NotBefore),
-            R::NotAfter => token = Some(Tok::NotAfter),
-            R::Role => token = Some(Tok::Role),
-            R::Type => token = Some(Tok::Type),
-            R::Cwd | R::Chroot => {
+            Rule::All => token = Some(Tok::All),
+            Rule::Timeout => token = Some(Tok::Timeout),
+            Rule::NotBefore => token = Some(Tok::NotBefore),
+            Rule::NotAfter => token = Some(Tok::NotAfter),
+            Rule::Role => token = Some(Tok::Role),
+            Rule::Type => token = Some(Tok::Type),
+            Rule::Cwd | Rule::Chroot => {
                 self.prev_state = self.state;
                 self.state = EXPECTPATH;
-                token = Some(if rule == R::Cwd {
+                token = Some(if rule == Rule::Cwd {
                     Tok::Cwd
                 } else {
                     Tok::Chroot
                 });
             }
-            R::Alias => token = Some(Tok::Alias(fill(&text))),
-            R::DefsCommand => {
+            Rule::Alias => token = Some(Tok::Alias(fill(&text))),
+            Rule::DefsCommand => {
                 self.start_cmnd(&text, line, column);
                 self.finish_cmnd();
             }
-            R::Sha(k) => {
+            Rule::Sha(k) => {
                 self.digest_len = SHAS[k].1;
                 self.state = WANTDIGEST;
                 token = Some(Tok::Sha(SHAS[k].0));
             }
-            R::Sudoedit | R::Regex => {
+            Rule::Sudoedit | Rule::Regex => {
                 self.state = GOTCMND;
                 self.start_cmnd(&text, line, column);
             }
-            R::ExpectPath => {
+            Rule::ExpectPath => {
                 self.state = self.prev_state;
                 token = Some(Tok::Word(fill(&text)));
             }
-            R::Path => {
+            Rule::Path => {
                 self.start_cmnd(&text, line, column);
                 if text.last() == Some(&b'/') {
                     self.finish_cmnd();
@@ -1222,20 +1223,20 @@ impl<'a> Lexer<'a> {
                     self.state = GOTCMND;
                 }
             }
-            R::Word => token = Some(Tok::Word(fill(&text))),
-            R::IncWord => {
+            Rule::Word => token = Some(Tok::Word(fill(&text))),
+            Rule::IncWord => {
                 self.state = INITIAL;
                 token = Some(Tok::Word(fill(&text)));
             }
-            R::LParen => token = Some(Tok::LParen),
-            R::RParen => token = Some(Tok::RParen),
-            R::Colon => token = Some(Tok::Colon),
-            R::Bangs => {
+            Rule::LParen => token = Some(Tok::LParen),
+            Rule::RParen => token = Some(Tok::RParen),
+            Rule::Colon => token = Some(Tok::Colon),
+            Rule::Bangs => {
                 if len % 2 == 1 {
                     token = Some(Tok::Bang);
                 }
             }
-            R::Newline => {
+            Rule::Newline => {
                 if self.state == INSTR {
                     self.string = None;
                     self.state = INITIAL;
@@ -1247,25 +1248,61 @@ impl<'a> Lexer<'a> {
                     token = Some(Tok::Newline);
                 }
             }
-            R::Blank => self.sawspace = true,
-            R::Cont => {
+            Rule::Blank => self.sawspace = true,
+            Rule::Cont => {
                 self.sawspace = true;
                 self.continued = true;
             }
-            R::Comment => {
+            Rule::Comment => {
                 if text.last() == Some(&b'\n') {
                     self.state = INITIAL;
                     self.continued = false;
                 }
                 token = Some(Tok::Newline);
             }
-            R::Any => token = Some(Tok::NoMatch),
+            Rule::Any => token = Some(Tok::NoMatch),
         }
         if let Some(tok) = token {
             self.emit(tok, line, column);
         }
         self.advance(consumed);
         self.bol = bol;
+    }
+}
+
+/// Whether `rule` can match text starting with `b`: a cheap filter that
+/// spares trying most rules at each position.
+fn may_start(rule: Rule, b: u8) -> bool {
+    match rule {
+        Rule::Tag(t) => TAGS[t].0.as_bytes()[0] == b,
+        Rule::Sha(_) | Rule::Sudoedit => b == b's',
+        Rule::All => b == b'A',
+        Rule::Timeout | Rule::Type => b == b'T',
+        Rule::NotBefore | Rule::NotAfter => b == b'N',
+        Rule::Cwd | Rule::Chroot => b == b'C',
+        Rule::Role => b == b'R',
+        Rule::AtInclude | Rule::AtIncludeDir => b == b'@',
+        Rule::HashInclude | Rule::HashIncludeDir | Rule::Comment => b == b'#',
+        Rule::Alias => b.is_ascii_uppercase(),
+        Rule::Ipv4Mask | Rule::Ipv4Cidr => b.is_ascii_digit(),
+        Rule::Ipv6Mask | Rule::Ipv6Cidr => b.is_ascii_hexdigit() || b == b':',
+        Rule::Netgroup => b == b'+',
+        Rule::UserGroup => b == b'%',
+        Rule::EmptyGroup => b == b'+' || b == b'%',
+        Rule::Path => b == b'/',
+        Rule::Regex => b == b'^',
+        Rule::Defaults => blank(b) || b == b'D',
+        Rule::AliasKw => blank(b) || b"HCUR".contains(&b),
+        Rule::LParen => b == b'(',
+        Rule::RParen => b == b')',
+        Rule::Comma => b == b',',
+        Rule::Eq => b == b'=',
+        Rule::Colon => b == b':',
+        Rule::Bangs => b == b'!',
+        Rule::Newline => b == b'\n' || b == b'\r',
+        Rule::Blank => blank(b),
+        Rule::Cont => b == b'\\',
+        _ => true,
     }
 }
 
