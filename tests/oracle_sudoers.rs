@@ -327,6 +327,10 @@ const SETTINGS: &[&str] = &[
     "exempt_group=adm",
     "secure_path=a\\,b",
     "iolog_dir=/var/log/sudo-io/%{user}",
+    // A line continued inside a quoted string.
+    "env_keep=\"A \\\n    B\"",
+    "env_check+=\"TZ\tLANG\"",
+    "passprompt_regex=\"a b\"",
 ];
 /// Settings visudo rejects (and sudo ignores).
 const BAD_SETTINGS: &[&str] = &[
@@ -415,6 +419,12 @@ const OTHER: &[&str] = &[
     "#includedir-not",
     "root ALL=(ALL:ALL) ALL # trailing comment",
     "%sudo ALL=(ALL:ALL) ALL",
+    "Defaults use_pty # trailing comment",
+    "Defaults:#0 use_pty",
+    "Defaults:\"bob smith\" !requiretty",
+    "Defaults@!web1,SERVERS\tlog_output",
+    "Host_Alias H2 = !web1, \\\n  db-2.example.com",
+    "Defaults!sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 /bin/true noexec",
 ];
 /// Lines visudo rejects.
 const JUNK: &[&str] = &[
@@ -982,10 +992,15 @@ fn tool_global(v: &Value) -> BTreeMap<String, options::Value> {
             }
             Value::String(s) => options::check(name, options::Op::Set, Some(s)),
             Value::Array(items) => {
-                let words: Vec<String> = items
+                let mut words: Vec<String> = items
                     .iter()
                     .filter_map(|i| i.as_str().map(str::to_string))
                     .collect();
+                // cvtsudoers prints even a `T_SPACE` list (one item per
+                // setting: `passprompt_regex`) split at blanks.
+                if options::lookup(name).is_some_and(|d| d.whole) {
+                    words = vec![words.join(" ")];
+                }
                 let old = match out.get(name) {
                     Some(options::Value::List(l)) => l.clone(),
                     _ => Vec::new(),
