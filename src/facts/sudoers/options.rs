@@ -643,7 +643,6 @@ pub fn builtin(name: &str) -> Option<Value> {
         "intercept_allow_setid",
         "log_passwords",
         "intercept_verify",
-        "tty_tickets",
     ];
     let text = |s: &str| Some(Value::Text(s.to_string()));
     let def = lookup(name)?;
