@@ -1006,6 +1006,10 @@ fn missing_note(p: &Probe) -> String {
                 .into()
         }
         Probe::AuditRule { .. } => "no rule is loaded from /etc/audit/rules.d/50-cis.rules".into(),
+        Probe::SudoDefault { name, .. } => format!(
+            "{name} is not set by a global Defaults, and its built-in value depends on the host"
+        ),
+        Probe::SudoRule { command } => format!("no sudoers rule for {command}"),
     }
 }
 
@@ -1099,6 +1103,13 @@ fn source(p: &Probe, os: &Os, rng: &mut Rng) -> Option<Source> {
             (View::Runtime, false) => Source::line("/proc/cmdline", 1),
             _ => Source::line("/etc/default/grub.d/60-hardening.cfg", line % 6 + 1),
         },
+        Probe::SudoDefault { .. } | Probe::SudoRule { .. } => {
+            if rng.chance(0.6) {
+                Source::line("/etc/sudoers", line % 40 + 1)
+            } else {
+                Source::line("/etc/sudoers.d/50-local", line % 8 + 1)
+            }
+        }
     })
 }
 

@@ -138,7 +138,40 @@ const PIECES: &[&str] = &[
     "-C euid!=uid",
     "--loginuid",
     "\\ ",
+    "Defaults",
+    "Defaults:",
+    "ALL",
+    "NOPASSWD:",
+    "@include",
+    "#includedir",
+    "%h",
+    "(",
+    ")",
+    ",",
+    "sha256:",
+    "^/a$",
+    "User_Alias",
 ];
+
+/// Serves the text as the main sudoers file; any include is missing.
+struct OneFile<'a>(&'a str);
+
+impl sudoers::Files for OneFile<'_> {
+    fn read(&mut self, path: &str) -> Result<Option<sudoers::Text>, String> {
+        Ok((path == "/etc/sudoers").then(|| sudoers::Text {
+            text: self.0.to_string(),
+            truncated: false,
+        }))
+    }
+
+    fn stat(&mut self, _: &str) -> Result<Option<sudoers::Stat>, String> {
+        Ok(None)
+    }
+
+    fn list(&mut self, _: &str) -> Result<Option<Vec<String>>, String> {
+        Ok(None)
+    }
+}
 
 fn random_text(rng: &mut Rng) -> String {
     let len = (rng.next() % 60) as usize;
@@ -254,6 +287,11 @@ fn all_parsers(text: &str) {
     }
     let _ = grub::parse_env(text);
     let _ = grub::bls_options(text, 0);
+    let opts = sudoers::ReadOptions::default();
+    if let Ok(Some(s)) = sudoers::read("/etc/sudoers", &mut OneFile(text), &opts) {
+        let _ = s.value.rules();
+        let _ = s.value.overrides("use_pty");
+    }
     let _ = posture::yaml::parse(text, f);
     let _ = posture::policy::load_str(text, f);
     let _ = posture::waiver::parse(text, f);

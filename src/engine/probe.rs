@@ -137,6 +137,8 @@ pub fn probe_key(p: &Probe) -> &'static str {
         Probe::LoginDefs { .. } => "login_defs",
         Probe::KernelParam { .. } => "kernel_param",
         Probe::AuditRule { .. } => "audit_rule",
+        Probe::SudoDefault { .. } => "sudo_default",
+        Probe::SudoRule { .. } => "sudo_rule",
     }
 }
 
@@ -220,6 +222,14 @@ pub fn describe(p: &Probe) -> String {
             Some(l) => format!("audit rules of the {l} list"),
             None => "audit rules".to_string(),
         },
+        Probe::SudoDefault { name, overrides } => {
+            if *overrides {
+                format!("sudoers {name} (global and per host, user, runas, command)")
+            } else {
+                format!("sudoers {name} (global)")
+            }
+        }
+        Probe::SudoRule { command } => format!("sudoers rules for commands matching {command}"),
     }
 }
 
@@ -730,6 +740,81 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 } else {
                     format!("no rule is loaded from {}", audit.files.join(", "))
                 });
+            }
+        }
+        Probe::SudoDefault { name, overrides } => {
+            let Some(sudoers) = exact(facts.sudoers())? else {
+                out.notes
+                    .push(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
+                return Ok(out);
+            };
+            let value =
+                |v: &crate::facts::sudoers::Value| serde_json::to_value(v).unwrap_or(Value::Null);
+            match sudoers.effective(name) {
+                Some(s) => {
+                    let mut item = Item::new(value(&s.value), s.source.clone());
+                    item.note = Some(match s.source {
+                        Some(_) => "global Defaults".into(),
+                        None => "sudo's built-in value (1.9.13, Debian 12 build)".into(),
+                    });
+                    out.items.push(item);
+                }
+                None => out.notes.push(format!(
+                    "{name} is not set by a global Defaults, and its built-in value depends on the host"
+                )),
+            }
+            if *overrides {
+                let (overrides, complete) = sudoers.overrides(name);
+                if !complete {
+                    return Err(Skip::Error(format!(
+                        "sudoers sets {name} for too many bindings to fold them all"
+                    )));
+                }
+                for o in overrides {
+                    let mut item = Item::new(value(&o.value), Some(o.source));
+                    item.note = Some(o.binding);
+                    out.items.push(item);
+                }
+            }
+            if !sudoers.valid {
+                out.notes
+                    .push("visudo -c would reject this sudoers (see the diagnostics)".into());
+            }
+        }
+        Probe::SudoRule { command } => {
+            let Some(sudoers) = out.listed(facts.sudoers())? else {
+                out.notes
+                    .push(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
+                return Ok(out);
+            };
+            let m = matcher(command);
+            let (rules, complete) = sudoers.rules();
+            if !complete {
+                out.gaps.push(
+                    "sudoers: the user specifications expand to too many commands; not all were listed"
+                        .into(),
+                );
+            }
+            for r in rules {
+                if !m.as_ref().is_some_and(|m| m.is_match(&r.command)) {
+                    continue;
+                }
+                let t = &r.tags;
+                let o = &r.options;
+                out.items.push(Item::new(
+                    json!({
+                        "users": r.users, "all_users": r.all_users, "hosts": r.hosts,
+                        "runas_users": r.runas_users, "runas_groups": r.runas_groups,
+                        "command": r.command, "negated": r.negated, "alias": r.alias,
+                        "nopasswd": t.nopasswd, "noexec": t.noexec, "intercept": t.intercept,
+                        "setenv": t.setenv, "log_input": t.log_input, "log_output": t.log_output,
+                        "mail": t.mail, "follow": t.follow,
+                        "cwd": o.cwd, "chroot": o.chroot, "timeout": o.timeout,
+                        "notbefore": o.notbefore, "notafter": o.notafter,
+                        "role": o.role, "type": o.r#type,
+                    }),
+                    Some(r.source.clone()),
+                ));
             }
         }
         Probe::Fact { path } => {

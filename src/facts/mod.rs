@@ -25,6 +25,7 @@ mod source;
 pub mod sshd;
 pub mod sshd_match;
 mod store;
+pub mod sudoers;
 pub mod sysctl;
 #[cfg(test)]
 mod testutil;

@@ -54,6 +54,7 @@ pub const FACT_NAMES: &[&str] = &[
     "processes",
     "kernel_cmdline",
     "audit_rules",
+    "sudoers",
 ];
 
 /// A parser of a line-oriented file: entries and the problems met.
@@ -86,6 +87,7 @@ pub struct Facts<'t> {
     kernel_cmdline_runtime: OnceLock<FactResult<cmdline::Cmdline>>,
     kernel_cmdline_configured: OnceLock<FactResult<Vec<cmdline::Cmdline>>>,
     audit_rules: OnceLock<FactResult<audit::AuditRules>>,
+    sudoers: OnceLock<FactResult<Option<sudoers::Sudoers>>>,
     /// What the walk records: what the scan's rules ask of it (all when
     /// nobody said).
     walk_interests: BTreeSet<walk::Interest>,
@@ -125,6 +127,7 @@ impl<'t> Facts<'t> {
             kernel_cmdline_runtime: OnceLock::new(),
             kernel_cmdline_configured: OnceLock::new(),
             audit_rules: OnceLock::new(),
+            sudoers: OnceLock::new(),
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
@@ -397,6 +400,11 @@ impl<'t> Facts<'t> {
             };
             audit::collect(self.target, &env)
         })
+    }
+
+    /// `None` when the target has no `/etc/sudoers`.
+    pub fn sudoers(&self) -> &FactResult<Option<sudoers::Sudoers>> {
+        self.once(&self.sudoers, "sudoers", || sudoers::collect(self.target))
     }
 
     pub fn listening(&self) -> &FactResult<Vec<net::Socket>> {
@@ -715,6 +723,7 @@ impl<'t> Facts<'t> {
                 ("configured", to(self.kernel_cmdline_configured())?),
             ])),
             "audit_rules" => to(self.audit_rules()),
+            "sudoers" => to(self.sudoers()),
             _ => Ok(null()),
         }
     }

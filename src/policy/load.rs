@@ -528,6 +528,43 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
             "shadowed_by",
         ]),
     },
+    ProbeSpec {
+        key: "sudo_default",
+        params: &["overrides"],
+        fields: None,
+    },
+    ProbeSpec {
+        key: "sudo_rule",
+        params: &[],
+        fields: Some(SUDO_RULE_FIELDS),
+    },
+];
+
+/// The fields of a `sudo_rule` record.
+pub(crate) const SUDO_RULE_FIELDS: &[&str] = &[
+    "users",
+    "all_users",
+    "hosts",
+    "runas_users",
+    "runas_groups",
+    "command",
+    "negated",
+    "alias",
+    "nopasswd",
+    "noexec",
+    "intercept",
+    "setenv",
+    "log_input",
+    "log_output",
+    "mail",
+    "follow",
+    "cwd",
+    "chroot",
+    "timeout",
+    "notbefore",
+    "notafter",
+    "role",
+    "type",
 ];
 
 impl Cx {
@@ -1338,6 +1375,31 @@ impl Cx {
                     list: (list != "*").then_some(list),
                 }
             }
+            "sudo_default" => {
+                let name = self.string(arg, &what)?;
+                if crate::facts::sudoers::options::lookup(&name).is_none() {
+                    let names: Vec<&str> = crate::facts::sudoers::options::OPTIONS
+                        .iter()
+                        .map(|o| o.name)
+                        .collect();
+                    let hint = suggest(&name, &names)
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    self.err(
+                        arg,
+                        format!("`{name}` is not a sudoers option (sudo 1.9.13){hint}"),
+                    );
+                    return None;
+                }
+                let overrides = match f.take("overrides") {
+                    Some(n) => self.bool(n, "`overrides`")?,
+                    None => true,
+                };
+                Probe::SudoDefault { name, overrides }
+            }
+            "sudo_rule" => Probe::SudoRule {
+                command: self.glob(arg, &what)?,
+            },
             "fact" => {
                 let path = self.string(arg, &what)?;
                 if path.split('.').any(str::is_empty) {

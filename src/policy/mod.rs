@@ -299,6 +299,18 @@ pub enum Probe {
     AuditRule {
         list: Option<String>,
     },
+    /// The value a sudoers option has: the global one (last global
+    /// Defaults, or sudo's built-in value), then, with `overrides`, the
+    /// one of each host, user, runas or command binding that sets it.
+    SudoDefault {
+        name: String,
+        overrides: bool,
+    },
+    /// The commands of the sudoers user specifications whose command
+    /// matches a glob, aliases expanded.
+    SudoRule {
+        command: String,
+    },
 }
 
 /// What the `walk` probe can look for.
