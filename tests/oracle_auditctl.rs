@@ -19,6 +19,7 @@
 #[path = "support/oracle.rs"]
 mod oracle;
 
+use oracle::Gen;
 use posture::facts::accounts::{parse_group, parse_passwd, GroupEntry, PasswdEntry};
 use posture::facts::audit::auditctl::{self, Host, Kernel, Line, Outcome, Refusal, Setting};
 use posture::facts::audit::rule::{KRule, Value};
@@ -297,28 +298,6 @@ fn posture_run(host: &ThisHost, text: &str) -> Run {
         requests: kernel.requests,
         error_lines,
         died,
-    }
-}
-
-/// A small deterministic generator (xorshift), so a failing case can be
-/// replayed from its seed.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
     }
 }
 

@@ -14,26 +14,10 @@
 #[path = "support/oracle.rs"]
 mod oracle;
 
+use oracle::Gen;
 use posture::facts::audit::augenrules::{listing, merge, Awk};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const NAMES: &[&str] = &[
     "10-base-config.rules",

@@ -548,22 +548,7 @@ fn template_of(name: &str) -> Option<String> {
 /// Whether a symlink in `dir` pointing at `link` points at /dev/null, the
 /// way `systemctl mask` writes it or any relative spelling of it.
 fn is_dev_null(dir: &str, link: &str) -> bool {
-    let joined = if link.starts_with('/') {
-        link.to_string()
-    } else {
-        format!("{dir}/{link}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    parts == ["dev", "null"]
+    super::unit_state::absolute(dir, link) == "/dev/null"
 }
 
 fn names<'a>(iter: impl Iterator<Item = &'a str>) -> Vec<String> {

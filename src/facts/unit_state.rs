@@ -535,7 +535,7 @@ fn under(path: &str, dir: &str) -> bool {
 
 /// A link target made absolute against the link's directory, with `.`
 /// and `..` resolved as text.
-fn absolute(dir: &str, link: &str) -> String {
+pub(crate) fn absolute(dir: &str, link: &str) -> String {
     let joined = if link.starts_with('/') {
         link.to_string()
     } else {
