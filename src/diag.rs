@@ -25,13 +25,37 @@ pub struct Diagnostic {
     pub incomplete: bool,
 }
 
+/// The longest message a diagnostic keeps: one that quotes a hostile line
+/// (16 MiB of NULs) is cut here, saying how much was cut.
+pub const MAX_MESSAGE: usize = 1024;
+
+/// The longest file name a diagnostic keeps (a path written in a hostile
+/// `Include` line can be as long as the line).
+pub const MAX_FILE: usize = 4096;
+
+/// `text` cut to at most `max` bytes (at a character boundary), with a
+/// note of how many bytes were cut.
+pub fn cut(text: impl Into<String>, max: usize) -> String {
+    let mut text = text.into();
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let dropped = text.len() - end;
+        text.truncate(end);
+        text.push_str(&format!("… ({dropped} more bytes cut)"));
+    }
+    text
+}
+
 impl Diagnostic {
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
-            file: file.into(),
+            file: cut(file, MAX_FILE),
             line: None,
             column: None,
-            message: message.into(),
+            message: cut(message, MAX_MESSAGE),
             incomplete: false,
         }
     }
@@ -62,4 +86,123 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_and_names_are_cut_saying_how_much() {
+        let line = "\0".repeat(16 << 20);
+        let d = Diagnostic::new("/etc/x".repeat(2000), format!("bad line `{line}`"));
+        assert!(d.message.len() < MAX_MESSAGE + 40, "{}", d.message.len());
+        assert!(d.message.ends_with(&format!(
+            "… ({} more bytes cut)",
+            (16 << 20) + 11 - MAX_MESSAGE
+        )));
+        assert!(d.file.len() < MAX_FILE + 40);
+        // Cut at a character boundary.
+        assert_eq!(cut("ééé", 3), "é… (4 more bytes cut)");
+        assert_eq!(cut("short", 10), "short");
+    }
+
+    #[test]
+    fn at_most_a_hundred_diagnostics_per_file_and_a_count() {
+        let mut c = Collector::default();
+        for i in 0..1_000_000u32 {
+            c.push(Diagnostic::new("/etc/passwd", "expected 7 fields").at(i + 1, None));
+        }
+        c.push(Diagnostic::new("/etc/group", "bad gid"));
+        let out = c.finish();
+        assert_eq!(out.len(), MAX_PER_FILE + 2);
+        assert_eq!(
+            out.last().unwrap().to_string(),
+            "/etc/passwd: 999900 more problem(s) in this file not listed"
+        );
+        // A dropped incomplete diagnostic still marks the file incomplete.
+        let mut c = Collector::default();
+        for _ in 0..MAX_PER_FILE {
+            c.push(Diagnostic::new("/x", "bad"));
+        }
+        c.push(Diagnostic::incomplete("/x", "cut"));
+        let out = c.finish();
+        assert!(out.iter().any(|d| d.incomplete));
+        // Collecting again keeps the count.
+        let again = capped(out.clone());
+        assert_eq!(again, out);
+    }
+}
+
+/// At most this many diagnostics are kept per file; the rest are counted
+/// in one last diagnostic, so a file of a million malformed lines costs a
+/// hundred messages, not a million.
+pub const MAX_PER_FILE: usize = 100;
+
+/// Collects diagnostics, keeping at most [`MAX_PER_FILE`] per file.
+#[derive(Debug, Default)]
+pub struct Collector {
+    kept: Vec<Diagnostic>,
+    /// Per file: how many kept, how many dropped.
+    counts: std::collections::HashMap<String, (usize, usize)>,
+}
+
+/// The message that counts what a [`Collector`] left out of a file.
+const LEFT_OUT: &str = " more problem(s) in this file not listed";
+
+impl Collector {
+    pub fn push(&mut self, d: Diagnostic) {
+        let (kept, dropped) = self.counts.entry(d.file.clone()).or_default();
+        // A count from an earlier collector adds to this one's count, so
+        // collecting twice loses nothing.
+        if let Some(n) = d
+            .message
+            .strip_suffix(LEFT_OUT)
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            *dropped += n;
+            return;
+        }
+        if *kept < MAX_PER_FILE {
+            *kept += 1;
+            self.kept.push(d);
+        } else {
+            *dropped += 1;
+            // What is left out may say that part of the file was not read.
+            if d.incomplete {
+                if let Some(first) = self.kept.iter_mut().find(|k| k.file == d.file) {
+                    first.incomplete = true;
+                }
+            }
+        }
+    }
+
+    pub fn extend(&mut self, diags: impl IntoIterator<Item = Diagnostic>) {
+        for d in diags {
+            self.push(d);
+        }
+    }
+
+    /// The diagnostics kept, then one per file that had more.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        let mut out = self.kept;
+        let mut over: Vec<(String, usize)> = self
+            .counts
+            .into_iter()
+            .filter(|(_, (_, dropped))| *dropped > 0)
+            .map(|(file, (_, dropped))| (file, dropped))
+            .collect();
+        over.sort();
+        for (file, dropped) in over {
+            out.push(Diagnostic::new(file, format!("{dropped}{LEFT_OUT}")));
+        }
+        out
+    }
+}
+
+/// `diags` with at most [`MAX_PER_FILE`] per file (see [`Collector`]).
+pub fn capped(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut c = Collector::default();
+    c.extend(diags);
+    c.finish()
 }

@@ -48,7 +48,19 @@ pub enum TargetError {
     SymlinkLoop { path: String },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    #[error("{pattern}: matches more than {limit} paths; not expanded")]
+    TooManyMatches { pattern: String, limit: usize },
 }
+
+/// A glob expands to at most this many paths, counting every candidate of
+/// every component: `/*/../*/../*/..` over 40 directories would otherwise
+/// make millions.
+pub const MAX_GLOB_PATHS: usize = 10_000;
+
+/// A directory listed for a probe or a fact holds at most this many
+/// entries; a larger one is an error rather than unbounded memory. (The
+/// filesystem walk lists directories its own way and is not limited by it.)
+pub const MAX_DIR_ENTRIES: usize = 1_000_000;
 
 /// The text of a file, decoded lossily: configuration parsers must see
 /// something even when a file holds stray bytes.
@@ -405,6 +417,12 @@ impl Target {
         };
         let mut entries = Vec::new();
         for entry in iter {
+            if entries.len() == MAX_DIR_ENTRIES {
+                return Err(TargetError::TooManyMatches {
+                    pattern: absolute(path),
+                    limit: MAX_DIR_ENTRIES,
+                });
+            }
             let entry = entry.map_err(|e| io_error(path, &e))?;
             let Ok(file_type) = entry.file_type() else {
                 continue;
@@ -421,8 +439,17 @@ impl Target {
     /// Paths matching a glob (`*`, `?`, `[...]` within one component),
     /// sorted lexically, as shells and sshd's `Include` order them.
     pub fn glob(&self, pattern: &str) -> Result<Vec<String>, TargetError> {
+        let too_many = || TargetError::TooManyMatches {
+            pattern: crate::diag::cut(pattern, 256),
+            limit: MAX_GLOB_PATHS,
+        };
         let mut found = vec![String::new()];
+        let mut candidates = 0usize;
         for part in components(pattern) {
+            candidates += found.len();
+            if candidates > MAX_GLOB_PATHS {
+                return Err(too_many());
+            }
             let mut next = Vec::new();
             if !has_glob_chars(&part) {
                 for base in found {
@@ -445,6 +472,9 @@ impl Target {
                         if (hidden_ok || !entry.name.starts_with('.'))
                             && matcher.is_match(&entry.name)
                         {
+                            if next.len() >= MAX_GLOB_PATHS {
+                                return Err(too_many());
+                            }
                             next.push(format!("{base}/{}", entry.name));
                         }
                     }

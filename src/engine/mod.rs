@@ -11,10 +11,11 @@
 pub mod compare;
 pub mod probe;
 
+use crate::diag::cut;
 use crate::facts::walk::Interest;
 use crate::facts::{Facts, Source};
 use crate::policy::{Assertion, Check, IfMissing, ProbeCheck, Quantifier, Rule};
-use probe::{Gathered, Item, Skip};
+use probe::{Gathered, Skip};
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,19 @@ impl Outcome {
 }
 
 /// At most this many observations are kept per check, offending ones first.
-const MAX_OBSERVED: usize = 20;
+pub(crate) const MAX_OBSERVED: usize = 20;
+
+/// Evidence keeps text of an observed value up to this many bytes...
+const MAX_TEXT: usize = 1024;
+
+/// ...and lists up to this many elements, so a check's evidence stays
+/// within about MAX_OBSERVED × (MAX_TEXT × MAX_LIST) bytes however large
+/// what it looked at.
+const MAX_LIST: usize = 64;
+
+/// A check's note (what it did not find, what it could not read) is cut
+/// to this many bytes.
+const MAX_NOTE: usize = 4096;
 
 /// What one probe check saw and concluded: the auditor's view of a check.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -313,80 +326,56 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
         Err(Skip::NotApplicable(r)) => return skipped(Outcome::NotApplicable, r),
         Err(Skip::Error(r)) => return skipped(Outcome::Error, r),
     };
-    let Gathered { items, notes, gaps } = gathered;
-    let items: Vec<Item> = items
-        .into_iter()
-        .filter(|item| {
-            check.filter.iter().all(|(field, cond)| {
-                let v = field_value(&item.value, field);
-                compare::holds(cond, &v)
-            })
-        })
-        .map(|mut item| {
-            if let Some(field) = &check.field {
-                item.value = field_value(&item.value, field);
-            }
-            item
-        })
-        .collect();
-    let observed_count = items.len();
+    // The probe applied `where` and `field`, and judged each item, as the
+    // items arrived.
+    let Gathered {
+        seen,
+        matched,
+        kept,
+        notes,
+        gaps,
+        dropped,
+        ..
+    } = gathered;
+    let observed_count = seen;
 
-    let (outcome, matched): (Outcome, Vec<bool>) = match &check.assertion {
-        Assertion::Exists(want) => {
-            let ok = items.is_empty() != *want;
-            (pass_if(ok), vec![true; items.len()])
-        }
-        Assertion::Count(cond) => {
-            let ok = compare::count_holds(cond, items.len());
-            (pass_if(ok), vec![true; items.len()])
-        }
-        Assertion::Value(cond) => {
-            let matched: Vec<bool> = items
-                .iter()
-                .map(|i| compare::holds(cond, &i.value))
-                .collect();
-            if items.is_empty() {
-                let outcome = match check.if_missing {
-                    IfMissing::Fail => Outcome::Fail,
-                    IfMissing::Pass => Outcome::Pass,
-                    IfMissing::NotApplicable => Outcome::NotApplicable,
-                };
-                (outcome, matched)
-            } else {
-                let ok = match check.quantifier {
-                    Quantifier::All => matched.iter().all(|m| *m),
-                    Quantifier::Any => matched.iter().any(|m| *m),
-                    Quantifier::None => !matched.iter().any(|m| *m),
-                };
-                (pass_if(ok), matched)
-            }
-        }
+    let outcome = match &check.assertion {
+        Assertion::Exists(want) => pass_if((seen == 0) != *want),
+        Assertion::Count(cond) => pass_if(compare::count_holds(cond, seen)),
+        Assertion::Value(_) if seen == 0 => match check.if_missing {
+            IfMissing::Fail => Outcome::Fail,
+            IfMissing::Pass => Outcome::Pass,
+            IfMissing::NotApplicable => Outcome::NotApplicable,
+        },
+        Assertion::Value(_) => pass_if(match check.quantifier {
+            Quantifier::All => matched == seen,
+            Quantifier::Any => matched > 0,
+            Quantifier::None => matched == 0,
+        }),
     };
 
     // Input left unread may hold items that change the verdict: then it
     // is an error, whatever the items seen say.
     let incomplete = !gaps.is_empty() && !settled(check, outcome, observed_count);
     let outcome = if incomplete { Outcome::Error } else { outcome };
-    let notes: Vec<String> = notes.into_iter().chain(gaps).collect();
-    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    let mut notes: Vec<String> = notes.into_iter().chain(gaps).collect();
+    if dropped > 0 {
+        notes.push(format!("and {dropped} more"));
+    }
+    let note = (!notes.is_empty()).then(|| cut(notes.join("; "), MAX_NOTE));
 
-    // Offending items first: they are what an auditor needs to see.
-    let offending = |m: bool| match (&check.assertion, check.quantifier) {
-        (Assertion::Value(_), Quantifier::None) => m,
-        (Assertion::Value(_), _) => !m,
-        _ => false,
-    };
-    let mut observed: Vec<Observation> = items
+    // Offending items first: they are what an auditor needs to see. Each
+    // value is cut to the size evidence keeps.
+    let mut observed: Vec<Observation> = kept
         .into_iter()
-        .zip(matched)
-        .map(|(item, m)| Observation {
-            value: item.value,
+        .map(|(item, met)| Observation {
+            value: bounded(item.value),
             source: item.source,
-            note: item.note,
-            matched: m,
+            note: item.note.map(|n| cut(n, MAX_TEXT)),
+            matched: met,
         })
         .collect();
-    observed.sort_by_key(|o| !offending(o.matched));
+    observed.sort_by_key(|o| !offending(check, o.matched));
     observed.truncate(MAX_OBSERVED);
 
     let reason = match outcome {
@@ -408,6 +397,16 @@ fn eval_probe(check: &ProbeCheck, facts: &Facts) -> Verdict {
             outcome,
             note,
         }],
+    }
+}
+
+/// Whether an item is one an auditor needs to see first: one that breaks
+/// the check (or, for `match: none`, one that meets the condition).
+pub(crate) fn offending(check: &ProbeCheck, met: bool) -> bool {
+    match (&check.assertion, check.quantifier) {
+        (Assertion::Value(_), Quantifier::None) => met,
+        (Assertion::Value(_), _) => !met,
+        _ => false,
     }
 }
 
@@ -436,10 +435,27 @@ fn pass_if(ok: bool) -> Outcome {
     }
 }
 
-/// A field of a record, by dotted path; `null` when absent.
-fn field_value(value: &Value, field: &str) -> Value {
-    let parts: Vec<&str> = field.split('.').collect();
-    probe::lookup(value, &parts).cloned().unwrap_or(Value::Null)
+/// An observed value cut to the size evidence keeps: text to
+/// [`MAX_TEXT`] bytes, lists to [`MAX_LIST`] elements (then a last element
+/// saying how many more there were), records field by field.
+fn bounded(value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(cut(s, MAX_TEXT)),
+        Value::Array(items) => {
+            let total = items.len();
+            let mut out: Vec<Value> = items.into_iter().take(MAX_LIST).map(bounded).collect();
+            if total > MAX_LIST {
+                out.push(Value::String(format!("… {} more", total - MAX_LIST)));
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (cut(k, MAX_TEXT), bounded(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// What a check requires, as evidence names it (`at least one: equals "no"`).

@@ -1,5 +1,6 @@
 //! Probes: what each one observes in the facts, as items with their source.
 
+use super::compare;
 use crate::diag::Diagnostic;
 use crate::facts::walk::Interest;
 use crate::facts::{keyvalue, Collected, FactError, FactResult, Facts, Source};
@@ -56,17 +57,121 @@ impl From<&TargetError> for Skip {
     }
 }
 
-/// What a probe saw: its items, and remarks on what it did not find.
-#[derive(Debug, Default)]
-pub struct Gathered {
-    pub items: Vec<Item>,
+/// At most this many notes are kept per check; the rest are counted.
+const MAX_NOTES: usize = 20;
+
+/// What a probe saw, tallied as the items arrive: how many passed `where`,
+/// how many met the check's condition, and a few of each kind for the
+/// evidence. However many items a probe offers (a line per line of a 16 MiB
+/// file, a record per account), a check holds a bounded number of them.
+#[derive(Debug)]
+pub struct Gathered<'c> {
+    /// Items that passed `where`.
+    pub seen: usize,
+    /// Of those, the ones that met the value condition (all of them for
+    /// `exists` and `count`, which compare no value).
+    pub matched: usize,
+    /// Evidence candidates with whether each met the condition: up to
+    /// MAX_OBSERVED offending ones and MAX_OBSERVED others, in item order.
+    pub kept: Vec<(Item, bool)>,
+    /// How many items the probe offered before `where`.
+    pub offered: usize,
     pub notes: Vec<String>,
     /// Input that could not be read in full, so items may be missing: a
     /// verdict that the missing items could change is an error.
     pub gaps: Vec<String>,
+    /// Notes and gaps not kept, beyond [`MAX_NOTES`] each.
+    pub dropped: usize,
+    check: &'c ProbeCheck,
+    kept_offending: usize,
+    kept_other: usize,
 }
 
-impl Gathered {
+impl<'c> Gathered<'c> {
+    fn new(check: &'c ProbeCheck) -> Self {
+        Gathered {
+            seen: 0,
+            matched: 0,
+            kept: Vec::new(),
+            offered: 0,
+            notes: Vec::new(),
+            gaps: Vec::new(),
+            dropped: 0,
+            check,
+            kept_offending: 0,
+            kept_other: 0,
+        }
+    }
+
+    fn keeps(&self, value: &Value) -> bool {
+        self.check
+            .filter
+            .iter()
+            .all(|(field, cond)| compare::holds(cond, &field_value(value, field)))
+    }
+
+    /// An item: counted if it passes `where`, judged on the check's
+    /// `field`, and kept only as evidence.
+    fn push(&mut self, item: Item) {
+        self.offered += 1;
+        if self.keeps(&item.value) {
+            let value = match self.check.field.as_deref() {
+                Some(field) => field_value(&item.value, field),
+                None => item.value,
+            };
+            self.tally(value, item.source, item.note);
+        }
+    }
+
+    /// A record the fact owns, copied only as far as the check reads it.
+    fn push_record(&mut self, record: &Value, source: Option<Source>) {
+        self.offered += 1;
+        if self.keeps(record) {
+            let value = match self.check.field.as_deref() {
+                Some(field) => field_value(record, field),
+                None => record.clone(),
+            };
+            self.tally(value, source, None);
+        }
+    }
+
+    /// Judges one item (already reduced to the check's field).
+    fn tally(&mut self, value: Value, source: Option<Source>, note: Option<String>) {
+        self.seen += 1;
+        let met = match &self.check.assertion {
+            crate::policy::Assertion::Value(cond) => compare::holds(cond, &value),
+            _ => true,
+        };
+        if met {
+            self.matched += 1;
+        }
+        let offending = super::offending(self.check, met);
+        let room = if offending {
+            &mut self.kept_offending
+        } else {
+            &mut self.kept_other
+        };
+        if *room < super::MAX_OBSERVED {
+            *room += 1;
+            self.kept.push((
+                Item {
+                    value,
+                    source,
+                    note,
+                },
+                met,
+            ));
+        }
+    }
+
+    fn note(&mut self, note: impl Into<String>) {
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(note.into());
+        } else {
+            self.dropped += 1;
+        }
+    }
+
     /// The value of a fact the probe lists items from; what its input
     /// lacks becomes a gap.
     fn listed<'f, T>(&mut self, fact: &'f FactResult<T>) -> Result<&'f T, Skip> {
@@ -77,10 +182,18 @@ impl Gathered {
 
     fn note_gaps(&mut self, diagnostics: &[Diagnostic]) {
         for d in diagnostics.iter().filter(|d| d.incomplete) {
-            let gap = d.to_string();
-            if !self.gaps.contains(&gap) {
-                self.gaps.push(gap);
-            }
+            self.gap(d.to_string());
+        }
+    }
+
+    fn gap(&mut self, gap: String) {
+        if self.gaps.contains(&gap) {
+            return;
+        }
+        if self.gaps.len() < MAX_NOTES {
+            self.gaps.push(gap);
+        } else {
+            self.dropped += 1;
         }
     }
 }
@@ -270,7 +383,7 @@ fn readable_paths(facts: &Facts, pattern: &str, out: &mut Gathered) -> Result<Ve
     Ok(out)
 }
 
-pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
+pub fn gather<'c>(check: &'c ProbeCheck, facts: &Facts) -> Result<Gathered<'c>, Skip> {
     let key = probe_key(&check.probe);
     let live = facts.target().is_live();
     for field in fields_used(check) {
@@ -280,7 +393,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             )));
         }
     }
-    let mut out = Gathered::default();
+    let mut out = Gathered::new(check);
     match &check.probe {
         Probe::File { path, follow } => {
             // Names come from the target's accounts: a check that reads
@@ -312,7 +425,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let paths = out.listed(&paths)?.clone();
             for p in &paths {
                 match &*facts.file_meta(p, *follow) {
-                    Ok(Some(m)) => out.items.push(Item::new(
+                    Ok(Some(m)) => out.push(Item::new(
                         json!({
                             "path": m.path,
                             "type": m.file_type.name(),
@@ -326,32 +439,32 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                         }),
                         Some(Source::file(p.clone())),
                     )),
-                    Ok(None) => out.notes.push(format!("{p} does not exist")),
+                    Ok(None) => out.note(format!("{p} does not exist")),
                     Err(e) => return Err(e.into()),
                 }
             }
             if paths.is_empty() {
-                out.notes.push(format!("nothing matches {path}"));
+                out.note(format!("nothing matches {path}"));
             }
         }
         Probe::FileContent { path, line } => {
             let paths = readable_paths(facts, path, &mut out)?;
             let paths = &paths;
             if paths.is_empty() {
-                out.notes.push(format!("nothing matches {path}"));
+                out.note(format!("nothing matches {path}"));
             }
             for p in paths {
                 let text = facts.file_text(p);
                 let text = match &*text {
                     Ok(Some(t)) => t,
                     Ok(None) => {
-                        out.notes.push(format!("{p} does not exist"));
+                        out.note(format!("{p} does not exist"));
                         continue;
                     }
                     Err(e) => return Err(e.into()),
                 };
                 if text.truncated {
-                    out.gaps.push(format!(
+                    out.gap(format!(
                         "{p}: file is larger than the read limit; only its beginning was read"
                     ));
                 }
@@ -366,7 +479,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                         }),
                     };
                     if let Some(v) = value {
-                        out.items.push(Item::new(
+                        out.push(Item::new(
                             Value::String(v),
                             Some(Source::line(p.clone(), i as u32 + 1)),
                         ));
@@ -406,14 +519,14 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                             ));
                         }
                     }
-                    Ok(None) => out.notes.push(format!("{p} does not exist")),
+                    Ok(None) => out.note(format!("{p} does not exist")),
                     Err(e) => return Err(e.into()),
                 }
             }
             match found {
-                Some(item) => out.items.push(item),
-                None if !paths.is_empty() => out.notes.push(format!("{key} is not set")),
-                None => out.notes.push(format!("nothing matches {path}")),
+                Some(item) => out.push(item),
+                None if !paths.is_empty() => out.note(format!("{key} is not set")),
+                None => out.note(format!("nothing matches {path}")),
             }
         }
         Probe::Sshd {
@@ -422,7 +535,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         } => {
             let sshd = exact(facts.sshd())?;
             let Some(cfg) = sshd else {
-                out.notes.push("/etc/ssh/sshd_config does not exist".into());
+                out.note("/etc/ssh/sshd_config does not exist");
                 return Ok(out);
             };
             if let Some(v) = cfg.get(keyword) {
@@ -430,10 +543,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 if v.source.is_none() {
                     item.note = Some("OpenSSH default".into());
                 }
-                out.items.push(item);
+                out.push(item);
             } else {
-                out.notes
-                    .push(format!("{keyword} is not set and has no default"));
+                out.note(format!("{keyword} is not set and has no default"));
             }
             if *include_match {
                 let name = crate::facts::sshd::canonical_keyword(keyword);
@@ -441,7 +553,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     if let Some(v) = block.settings.get(&name) {
                         let mut item = Item::new(Value::String(v.value.clone()), v.source.clone());
                         item.note = Some(format!("Match {}", block.criteria));
-                        out.items.push(item);
+                        out.push(item);
                     }
                 }
             }
@@ -454,10 +566,8 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let configured = |out: &mut Gathered| -> Result<(), Skip> {
                 let c = exact(facts.sysctl_configured())?;
                 match c.get(key) {
-                    Some(s) => out
-                        .items
-                        .push(Item::new(json!(s.value), Some(s.source.clone()))),
-                    None => out.notes.push(format!(
+                    Some(s) => out.push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    None => out.note(format!(
                         "{key} is not set in any sysctl configuration file \
                          (the kernel's built-in default is not assumed)"
                     )),
@@ -467,15 +577,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             match from {
                 View::Configured => configured(&mut out)?,
                 View::Runtime => match &*facts.sysctl_runtime(key) {
-                    Ok(Some(s)) => out
-                        .items
-                        .push(Item::new(json!(s.value), Some(s.source.clone()))),
-                    Ok(None) => out
-                        .notes
-                        .push(format!("{key} does not exist in this kernel")),
+                    Ok(Some(s)) => out.push(Item::new(json!(s.value), Some(s.source.clone()))),
+                    Ok(None) => out.note(format!("{key} does not exist in this kernel")),
                     Err(FactError::RuntimeOnly { .. }) if *fallback => {
-                        out.notes
-                            .push("runtime value unavailable; configured value used".into());
+                        out.note("runtime value unavailable; configured value used");
                         configured(&mut out)?;
                     }
                     Err(e) => return Err(e.clone().into()),
@@ -499,21 +604,21 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }));
             }
             match pkgs.get(name) {
-                Some(p) => out.items.push(Item::new(
+                Some(p) => out.push(Item::new(
                     json!({ "name": p.name, "version": p.version, "arch": p.arch, "manager": p.manager, "state": p.state }),
                     Some(p.source.clone()),
                 )),
-                None => out.notes.push(format!("{name} is not installed")),
+                None => out.note(format!("{name} is not installed")),
             }
         }
         Probe::Service { name } => {
             let services = exact(facts.services())?;
             match services.get(name) {
-                Some(s) => out.items.push(Item::new(
+                Some(s) => out.push(Item::new(
                     serde_json::to_value(&*s).unwrap_or(Value::Null),
                     Some(s.source.clone()),
                 )),
-                None => out.notes.push(format!("no unit named {name}")),
+                None => out.note(format!("no unit named {name}")),
             }
         }
         Probe::KernelModule { name } => {
@@ -529,7 +634,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let source = install
                 .map(|(_, s)| s.clone())
                 .or_else(|| blacklisted.cloned());
-            out.items.push(Item::new(
+            out.push(Item::new(
                 json!({
                     "name": name,
                     "loaded": loaded,
@@ -552,11 +657,11 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     .rev()
                     .find(|m| same_mountpoint(&m.mountpoint, mountpoint))
                 {
-                    Some(m) => out.items.push(Item::new(
+                    Some(m) => out.push(Item::new(
                         json!({ "mountpoint": m.mountpoint, "device": m.device, "fstype": m.fstype, "options": m.options }),
                         Some(m.source.clone()),
                     )),
-                    None => out.notes.push(format!("{mountpoint} is not a separate mount")),
+                    None => out.note(format!("{mountpoint} is not a separate mount")),
                 }
             };
             let runtime = match from {
@@ -565,8 +670,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             };
             match runtime {
                 Err(FactError::RuntimeOnly { .. }) if *fallback => {
-                    out.notes
-                        .push("runtime mounts unavailable; /etc/fstab used".into());
+                    out.note("runtime mounts unavailable; /etc/fstab used");
                     find(exact(facts.fstab())?, &mut out);
                 }
                 other => find(exact(other)?, &mut out),
@@ -596,8 +700,19 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                     Ok(true) => {}
                 }
             }
-            let all = facts.json(if is_user { "users" } else { "groups" });
-            let all = out.listed(&all)?;
+            // Records are built one at a time; what the files lacked
+            // comes along as gaps.
+            if is_user {
+                out.listed(facts.passwd())?;
+                if let Ok(shadow) = facts.shadow() {
+                    out.note_gaps(&shadow.diagnostics);
+                }
+            } else {
+                out.listed(facts.group())?;
+                if let Ok(gshadow) = facts.gshadow() {
+                    out.note_gaps(&gshadow.diagnostics);
+                }
+            }
             // Evidence cites the file the compared value comes from.
             let shadow = check
                 .field
@@ -610,7 +725,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 (false, true) => ("/etc/gshadow", "gshadow_line"),
             };
             let m = matcher(name);
-            for record in all.as_array().into_iter().flatten() {
+            let mut visit = |record: Value| {
                 let rname = record["name"].as_str().unwrap_or("");
                 if m.as_ref().is_some_and(|m| m.is_match(rname)) {
                     let line = record
@@ -621,14 +736,20 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                         file: file.into(),
                         line,
                     };
-                    out.items.push(Item::new(record.clone(), Some(source)));
+                    out.push_record(&record, Some(source));
                 }
-            }
+            };
+            let all = if is_user {
+                facts.each_user(&mut visit)
+            } else {
+                facts.each_group(&mut visit)
+            };
+            all.map_err(Skip::from)?;
         }
         Probe::Listening { port } => {
             let sockets = out.listed(facts.listening())?;
             for s in sockets.iter().filter(|s| port.is_none_or(|p| s.port == p)) {
-                out.items.push(Item::new(
+                out.push(Item::new(
                     serde_json::to_value(s).unwrap_or(Value::Null),
                     Some(s.source.clone()),
                 ));
@@ -641,7 +762,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 .iter()
                 .filter(|p| m.as_ref().is_some_and(|m| m.is_match(&p.name)))
             {
-                out.items.push(Item::new(
+                out.push(Item::new(
                     serde_json::to_value(p).unwrap_or(Value::Null),
                     Some(Source::file(format!("/proc/{}", p.pid))),
                 ));
@@ -650,7 +771,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         Probe::Walk { kind } => {
             let walk = out.listed(facts.walk())?;
             for e in walk.matching(interest(kind)) {
-                out.items.push(Item::new(
+                out.push(Item::new(
                     json!({
                         "path": e.path, "type": e.file_type.name(), "mode": format!("{:04o}", e.mode),
                         "uid": e.uid, "gid": e.gid, "size": e.size,
@@ -663,12 +784,11 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
             let defs = exact(facts.login_defs())?;
             let e = defs.effective(key);
             if e.value.is_null() {
-                out.notes
-                    .push(e.note.unwrap_or_else(|| format!("{key} is not set")));
+                out.note(e.note.unwrap_or_else(|| format!("{key} is not set")));
             } else {
                 let mut item = Item::new(e.value, e.source);
                 item.note = e.note;
-                out.items.push(item);
+                out.push(item);
             }
         }
         Probe::KernelParam {
@@ -688,14 +808,14 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 } else {
                     line.config.clone()
                 });
-                out.items.push(item);
+                out.push(item);
             };
             let configured = |out: &mut Gathered| -> Result<(), Skip> {
                 let lines = out.listed(facts.kernel_cmdline_configured())?;
                 if lines.is_empty() {
-                    out.notes.push(
+                    out.note(
                         "no boot configuration found (GRUB defaults, boot loader entries, /etc/kernel/cmdline)"
-                            .into(),
+                            ,
                     );
                 }
                 for line in lines {
@@ -707,9 +827,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 View::Configured => configured(&mut out)?,
                 View::Runtime => match facts.kernel_cmdline_runtime() {
                     Err(FactError::RuntimeOnly { .. }) if *fallback => {
-                        out.notes.push(
-                            "no running kernel; the boot configuration's command lines used".into(),
-                        );
+                        out.note("no running kernel; the boot configuration's command lines used");
                         configured(&mut out)?;
                     }
                     other => push(&mut out, exact(other)?),
@@ -719,10 +837,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         Probe::AuditRule { list } => {
             let audit = out.listed(facts.audit_rules())?;
             if let Some(at) = &audit.stopped_at {
-                out.notes
-                    .push(format!("loading stops at {at}: no rule after it is loaded"));
+                out.note(format!("loading stops at {at}: no rule after it is loaded"));
             }
-            let before = out.items.len();
+            let before = out.offered;
             for rule in audit
                 .rules
                 .iter()
@@ -732,10 +849,10 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 if let Value::Object(map) = &mut record {
                     map.remove("source");
                 }
-                out.items.push(Item::new(record, Some(rule.source.clone())));
+                out.push(Item::new(record, Some(rule.source.clone())));
             }
-            if out.items.len() == before {
-                out.notes.push(if audit.files.is_empty() {
+            if out.offered == before {
+                out.note(if audit.files.is_empty() {
                     "no audit rules file".to_string()
                 } else {
                     format!("no rule is loaded from {}", audit.files.join(", "))
@@ -744,8 +861,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
         }
         Probe::SudoDefault { name, overrides } => {
             let Some(sudoers) = exact(facts.sudoers())? else {
-                out.notes
-                    .push(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
+                out.note(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
                 return Ok(out);
             };
             let value =
@@ -757,9 +873,9 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                         Some(_) => "global Defaults".into(),
                         None => "sudo's built-in value (1.9.13, Debian 12 build)".into(),
                     });
-                    out.items.push(item);
+                    out.push(item);
                 }
-                None => out.notes.push(format!(
+                None => out.note(format!(
                     "{name} is not set by a global Defaults, and its built-in value depends on the host"
                 )),
             }
@@ -773,24 +889,22 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 for o in overrides {
                     let mut item = Item::new(value(&o.value), Some(o.source));
                     item.note = Some(o.binding);
-                    out.items.push(item);
+                    out.push(item);
                 }
             }
             if !sudoers.valid {
-                out.notes
-                    .push("visudo -c would reject this sudoers (see the diagnostics)".into());
+                out.note("visudo -c would reject this sudoers (see the diagnostics)");
             }
         }
         Probe::SudoRule { command } => {
             let Some(sudoers) = out.listed(facts.sudoers())? else {
-                out.notes
-                    .push(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
+                out.note(format!("{} does not exist", crate::facts::sudoers::SUDOERS));
                 return Ok(out);
             };
             let m = matcher(command);
             let (rules, complete) = sudoers.rules();
             if !complete {
-                out.gaps.push(
+                out.gap(
                     "sudoers: the user specifications expand to too many commands; not all were listed"
                         .into(),
                 );
@@ -801,7 +915,7 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 }
                 let t = &r.tags;
                 let o = &r.options;
-                out.items.push(Item::new(
+                out.push(Item::new(
                     json!({
                         "users": r.users, "all_users": r.all_users, "hosts": r.hosts,
                         "runas_users": r.runas_users, "runas_groups": r.runas_groups,
@@ -838,15 +952,23 @@ pub fn gather(check: &ProbeCheck, facts: &Facts) -> Result<Gathered, Skip> {
                 exact(&root)?
             };
             match lookup(root, &rest) {
-                Some(Value::Array(items)) => out
-                    .items
-                    .extend(items.iter().map(|v| Item::new(v.clone(), None))),
-                Some(Value::Null) | None => out.notes.push(format!("{path} is not known")),
-                Some(v) => out.items.push(Item::new(v.clone(), None)),
+                Some(Value::Array(items)) => {
+                    for v in items {
+                        out.push_record(v, None);
+                    }
+                }
+                Some(Value::Null) | None => out.note(format!("{path} is not known")),
+                Some(v) => out.push(Item::new(v.clone(), None)),
             }
         }
     }
     Ok(out)
+}
+
+/// A field of a record, by dotted path; `null` when absent.
+pub fn field_value(value: &Value, field: &str) -> Value {
+    let parts: Vec<&str> = field.split('.').collect();
+    lookup(value, &parts).cloned().unwrap_or(Value::Null)
 }
 
 /// The value at a dotted path inside a JSON value.

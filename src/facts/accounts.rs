@@ -148,8 +148,17 @@ fn parse_records<T>(
     build: impl Fn(&[&str], u32, &str) -> Result<T, Diagnostic>,
 ) -> (Vec<T>, Vec<Diagnostic>) {
     let mut records = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = crate::diag::Collector::default();
     for (index, raw) in text.lines().enumerate() {
+        if records.len() == MAX_RECORDS {
+            // Enough for any real host; what follows is not read, so the
+            // checks that list every account cannot pass on it.
+            diags.push(Diagnostic::incomplete(
+                file,
+                format!("more than {MAX_RECORDS} entries; the rest are not read"),
+            ));
+            break;
+        }
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let content = raw.strip_suffix('\r').unwrap_or(raw);
         let trimmed = content.trim();
@@ -196,8 +205,11 @@ fn parse_records<T>(
             Err(diag) => diags.push(diag),
         }
     }
-    (records, diags)
+    (records, diags.finish())
 }
+
+/// At most this many entries of an account database are read.
+pub const MAX_RECORDS: usize = 65_536;
 
 /// Only the name part of a NIS line is echoed, since the rest may hold a hash.
 fn nis_label(content: &str) -> &str {

@@ -114,7 +114,7 @@ pub fn parse_status(text: &str, file: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
         }
     }
     diags.sort_by_key(|d| d.line);
-    (entries, diags)
+    (entries, crate::diag::capped(diags))
 }
 
 /// `pkg_parse_verify` and the field parsers for the fields read here.

@@ -42,7 +42,7 @@ pub struct KvEntry {
 /// are reported and skipped.
 pub fn parse(text: &str, file: &str, opts: &KvOptions) -> (Vec<KvEntry>, Vec<Diagnostic>) {
     let mut entries = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = crate::diag::Collector::default();
     let mut section: Option<String> = None;
 
     for (index, raw) in text.lines().enumerate() {
@@ -102,7 +102,7 @@ pub fn parse(text: &str, file: &str, opts: &KvOptions) -> (Vec<KvEntry>, Vec<Dia
             line: line_no,
         });
     }
-    (entries, diags)
+    (entries, diags.finish())
 }
 
 /// Effective value of `key` (in `section` if Some): the last occurrence wins,

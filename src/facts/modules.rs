@@ -47,7 +47,7 @@ pub fn parse_modprobe_conf(text: &str, file: &str) -> (ModprobeConfig, Vec<Diagn
         files: vec![file.to_string()],
         ..ModprobeConfig::default()
     };
-    let mut diags = Vec::new();
+    let mut diags = crate::diag::Collector::default();
     for (line_no, line) in logical_lines(text) {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -83,7 +83,7 @@ pub fn parse_modprobe_conf(text: &str, file: &str) -> (ModprobeConfig, Vec<Diagn
             _ => diags.push(bad(format!("unknown command `{command}`"))),
         }
     }
-    (config, diags)
+    (config, diags.finish())
 }
 
 /// The effective modprobe configuration. Files follow the drop-in rules

@@ -44,7 +44,7 @@ impl Mount {
 /// Swap entries are kept.
 pub fn parse_mounts(text: &str, file: &str) -> (Vec<Mount>, Vec<Diagnostic>) {
     let mut mounts = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = crate::diag::Collector::default();
     for (idx, raw) in text.lines().enumerate() {
         let line_no = u32::try_from(idx.saturating_add(1)).unwrap_or(u32::MAX);
         let line = raw.trim();
@@ -88,7 +88,7 @@ pub fn parse_mounts(text: &str, file: &str) -> (Vec<Mount>, Vec<Diagnostic>) {
             source: Source::line(file, line_no),
         });
     }
-    (mounts, diags)
+    (mounts, diags.finish())
 }
 
 /// What is mounted now (live only), one entry per mount point: where a

@@ -46,6 +46,14 @@ pub struct MatchBlock {
     pub settings: BTreeMap<String, SshdValue>,
 }
 
+/// At most this many files are read through `Include`, whatever the
+/// nesting...
+pub const MAX_INCLUDED_FILES: usize = 256;
+
+/// ...and at most this many bytes of them in all; what is left out is an
+/// incomplete diagnostic, so the sshd checks become errors.
+pub const MAX_INCLUDED_BYTES: u64 = 16 * 1024 * 1024;
+
 /// One file returned by the `read_glob` callback of [`parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncludedFile {

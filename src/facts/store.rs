@@ -11,27 +11,52 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// A cache of values computed from a key, each once.
+/// A cache of values computed from a key, each once, holding at most
+/// [`MAX_CACHED`] keys: past that (a hostile tree with a million paths to
+/// look at), values are computed each time they are asked for, and memory
+/// stays bounded.
 struct Keyed<K, V> {
     cells: Mutex<HashMap<K, Arc<OnceLock<Arc<V>>>>>,
+    limit: usize,
 }
+
+/// The most keys a [`Keyed`] cache holds.
+const MAX_CACHED: usize = 100_000;
+
+/// The most file texts cached...
+const MAX_CACHED_TEXTS: usize = 256;
+
+/// ...each at most this big: at most 256 MiB of cached text in all.
+const MAX_CACHED_TEXT_BYTES: u64 = 1 << 20;
 
 impl<K: Eq + Hash, V> Default for Keyed<K, V> {
     fn default() -> Self {
-        Keyed {
-            cells: Mutex::new(HashMap::new()),
-        }
+        Keyed::with_limit(MAX_CACHED)
     }
 }
 
 impl<K: Eq + Hash, V> Keyed<K, V> {
+    fn with_limit(limit: usize) -> Self {
+        Keyed {
+            cells: Mutex::new(HashMap::new()),
+            limit,
+        }
+    }
+
     fn get(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
-            cells.entry(key).or_default().clone()
+            match cells.get(&key) {
+                Some(cell) => Some(cell.clone()),
+                None if cells.len() < self.limit => Some(cells.entry(key).or_default().clone()),
+                None => None,
+            }
         };
         // Computed outside the map's lock, so facts of other keys proceed.
-        cell.get_or_init(|| Arc::new(compute())).clone()
+        match cell {
+            Some(cell) => cell.get_or_init(|| Arc::new(compute())).clone(),
+            None => Arc::new(compute()),
+        }
     }
 }
 
@@ -74,6 +99,7 @@ pub struct Facts<'t> {
     group: OnceLock<FactResult<Vec<accounts::GroupEntry>>>,
     gshadow: OnceLock<FactResult<Option<Vec<accounts::GshadowEntry>>>>,
     login_defs: OnceLock<FactResult<login_defs::LoginDefs>>,
+    login_homes: OnceLock<FactResult<Vec<String>>>,
     services: OnceLock<FactResult<services::Services>>,
     sysctl_configured: OnceLock<FactResult<sysctl::ConfiguredSysctl>>,
     mounts_runtime: OnceLock<FactResult<Vec<mounts::Mount>>>,
@@ -114,6 +140,7 @@ impl<'t> Facts<'t> {
             group: OnceLock::new(),
             gshadow: OnceLock::new(),
             login_defs: OnceLock::new(),
+            login_homes: OnceLock::new(),
             services: OnceLock::new(),
             sysctl_configured: OnceLock::new(),
             mounts_runtime: OnceLock::new(),
@@ -131,7 +158,8 @@ impl<'t> Facts<'t> {
             walk_interests: BTreeSet::new(),
             sysctl_runtime: Keyed::default(),
             file_meta: Keyed::default(),
-            file_text: Keyed::default(),
+            // Texts are up to 16 MiB each: a few hundred at most are kept.
+            file_text: Keyed::with_limit(MAX_CACHED_TEXTS),
             globs: Keyed::default(),
             config: Keyed::default(),
             json: Keyed::default(),
@@ -183,7 +211,7 @@ impl<'t> Facts<'t> {
             .clone();
         d.sort();
         d.dedup();
-        d
+        crate::diag::capped(d)
     }
 
     /// How long each fact took to compute, slowest first.
@@ -215,8 +243,9 @@ impl<'t> Facts<'t> {
     ) -> &'a FactResult<T> {
         cell.get_or_init(|| {
             let start = Instant::now();
-            let result = compute();
-            if let Ok(c) = &result {
+            let mut result = compute();
+            if let Ok(c) = &mut result {
+                c.diagnostics = crate::diag::capped(std::mem::take(&mut c.diagnostics));
                 self.note(&c.diagnostics);
             }
             self.timings
@@ -332,7 +361,25 @@ impl<'t> Facts<'t> {
                 return Ok(Collected::new(None, Vec::new()));
             };
             let mut cut = Vec::new();
+            // sshd caps only the depth of includes; a fan-out of files that
+            // include each other several times over would never end here.
+            let (mut files, mut bytes, mut spent) = (0usize, 0u64, false);
             let mut read_glob = |pattern: &str| -> Vec<sshd::IncludedFile> {
+                if spent {
+                    return Vec::new();
+                }
+                if files >= sshd::MAX_INCLUDED_FILES || bytes >= sshd::MAX_INCLUDED_BYTES {
+                    spent = true;
+                    return vec![sshd::IncludedFile {
+                        path: pattern.to_string(),
+                        content: Err(format!(
+                            "the configuration includes more than {} files or {} MiB; \
+                             no further Include is read",
+                            sshd::MAX_INCLUDED_FILES,
+                            sshd::MAX_INCLUDED_BYTES >> 20
+                        )),
+                    }];
+                }
                 let paths = match self.target.glob(pattern) {
                     Ok(p) => p,
                     Err(e) => {
@@ -342,14 +389,20 @@ impl<'t> Facts<'t> {
                         }]
                     }
                 };
-                paths
+                let room = sshd::MAX_INCLUDED_FILES - files;
+                let left_out = paths.len().saturating_sub(room);
+                let mut included: Vec<sshd::IncludedFile> = paths
                     .into_iter()
+                    .take(room)
                     .map(|path| {
-                        let content = match self.target.read_text(&path) {
+                        files += 1;
+                        let budget = sshd::MAX_INCLUDED_BYTES - bytes;
+                        let content = match self.target.read_text_capped(&path, budget) {
                             Ok(Some(t)) => {
                                 if t.truncated {
                                     cut.push(truncated(&path));
                                 }
+                                bytes += t.text.len() as u64;
                                 Ok(t.text)
                             }
                             Ok(None) => Err("file vanished while reading".to_string()),
@@ -357,7 +410,19 @@ impl<'t> Facts<'t> {
                         };
                         sshd::IncludedFile { path, content }
                     })
-                    .collect()
+                    .collect();
+                if left_out > 0 {
+                    spent = true;
+                    included.push(sshd::IncludedFile {
+                        path: pattern.to_string(),
+                        content: Err(format!(
+                            "{left_out} more file(s) match; the configuration includes more \
+                             than {} files, and no further Include is read",
+                            sshd::MAX_INCLUDED_FILES
+                        )),
+                    });
+                }
+                included
             };
             let mut diags = Vec::new();
             let body = whole_lines(&main, &mut diags);
@@ -437,8 +502,11 @@ impl<'t> Facts<'t> {
         })
     }
 
+    /// A file's text. Small ones are cached for the other rules that read
+    /// them; one larger than [`MAX_CACHED_TEXT_BYTES`] is read each time it
+    /// is asked for, so the cache stays small.
     pub fn file_text(&self, path: &str) -> Arc<Result<Option<FileText>, TargetError>> {
-        self.file_text.get(path.to_string(), || {
+        let read = || {
             let text = self.target.read_text(path);
             if let Ok(Some(t)) = &text {
                 if t.truncated {
@@ -446,7 +514,13 @@ impl<'t> Facts<'t> {
                 }
             }
             text
-        })
+        };
+        let big =
+            matches!(&*self.file_meta(path, true), Ok(Some(m)) if m.size > MAX_CACHED_TEXT_BYTES);
+        if big {
+            return Arc::new(read());
+        }
+        self.file_text.get(path.to_string(), read)
     }
 
     /// The paths a probe's path argument names: itself, or a glob's
@@ -455,7 +529,7 @@ impl<'t> Facts<'t> {
     pub fn paths(&self, pattern: &str) -> Arc<Result<Collected<Vec<String>>, FactError>> {
         if let Some(rest) = pattern.strip_prefix("~/") {
             return self.globs.get(pattern.to_string(), || {
-                let homes = self.login_homes()?;
+                let homes = self.login_homes().as_ref().map_err(Clone::clone)?;
                 let mut out = Vec::new();
                 for home in &homes.value {
                     let expanded = format!("{}/{rest}", home.trim_end_matches('/'));
@@ -464,7 +538,7 @@ impl<'t> Facts<'t> {
                         Err(e) => return Err(e.clone()),
                     }
                 }
-                Ok(Collected::new(out, homes.diagnostics))
+                Ok(Collected::new(out, homes.diagnostics.clone()))
             });
         }
         if !crate::target::has_glob_chars(pattern) {
@@ -479,21 +553,23 @@ impl<'t> Facts<'t> {
     /// with a login shell, in passwd order, each once; `/` and relative
     /// homes are left out, as no user's files live there. The incomplete
     /// diagnostics of passwd come along.
-    pub fn login_homes(&self) -> Result<Collected<Vec<String>>, FactError> {
-        let passwd = self.passwd().as_ref().map_err(Clone::clone)?;
-        let mut seen = HashSet::new();
-        let mut homes: Vec<String> = Vec::new();
-        for u in &passwd.value {
-            let home = u.home.trim_end_matches('/');
-            if u.has_login_shell()
-                && home.starts_with('/')
-                && !crate::target::has_glob_chars(home)
-                && seen.insert(home)
-            {
-                homes.push(home.to_string());
+    pub fn login_homes(&self) -> &FactResult<Vec<String>> {
+        self.once(&self.login_homes, "login_homes", || {
+            let passwd = self.passwd().as_ref().map_err(Clone::clone)?;
+            let mut seen = HashSet::new();
+            let mut homes: Vec<String> = Vec::new();
+            for u in &passwd.value {
+                let home = u.home.trim_end_matches('/');
+                if u.has_login_shell()
+                    && home.starts_with('/')
+                    && !crate::target::has_glob_chars(home)
+                    && seen.insert(home)
+                {
+                    homes.push(home.to_string());
+                }
             }
-        }
-        Ok(Collected::new(homes, incomplete(&passwd.diagnostics)))
+            Ok(Collected::new(homes, incomplete(&passwd.diagnostics)))
+        })
     }
 
     /// A key/value configuration file, parsed; `None` when it does not exist.
@@ -541,20 +617,32 @@ impl<'t> Facts<'t> {
 
     /// Users: passwd entries with their shadow fields (when shadow could be read).
     fn users_json(&self) -> Result<Value, FactError> {
+        let mut out = Vec::new();
+        self.each_user(|u| out.push(u))?;
+        Ok(Value::Array(out))
+    }
+
+    /// Each user's record, one at a time: a probe over 65,536 accounts
+    /// holds one record at a time rather than all of them.
+    pub fn each_user(&self, mut f: impl FnMut(Value)) -> Result<(), FactError> {
         let passwd = fact_ref(self.passwd())?;
         let shadow = match self.shadow() {
             Ok(c) => c.value.as_ref(),
             Err(_) => None,
         };
-        let gids: Option<Vec<u32>> = fact_ref(self.group())
+        let gids: Option<HashSet<u32>> = fact_ref(self.group())
             .ok()
             .map(|g| g.iter().map(|g| g.gid).collect());
+        // The first entry of a name is the one the tools find.
+        let mut shadow_of: HashMap<&str, &accounts::ShadowEntry> = HashMap::new();
+        for s in shadow.into_iter().flatten() {
+            shadow_of.entry(s.name.as_str()).or_insert(s);
+        }
         let (mut uids, mut names) = (HashMap::new(), HashMap::new());
         for p in passwd {
             *uids.entry(p.uid).or_insert(0usize) += 1;
             *names.entry(p.name.as_str()).or_insert(0usize) += 1;
         }
-        let mut out = Vec::new();
         for p in passwd {
             let home = match &*self.file_meta(&p.home, true) {
                 Ok(Some(m)) if p.home.starts_with('/') => json!({
@@ -577,7 +665,7 @@ impl<'t> Facts<'t> {
                 "home_uid": home["uid"], "home_gid": home["gid"],
                 "home_owned": home["uid"].as_u64().map(|uid| uid == u64::from(p.uid)),
             });
-            if let Some(s) = shadow.and_then(|s| s.iter().find(|s| s.name == p.name)) {
+            if let Some(s) = shadow_of.get(p.name.as_str()) {
                 if let (Value::Object(u), Ok(Value::Object(sh))) =
                     (&mut user, serde_json::to_value(s))
                 {
@@ -595,12 +683,19 @@ impl<'t> Facts<'t> {
                     }
                 }
             }
-            out.push(user);
+            f(user);
         }
-        Ok(Value::Array(out))
+        Ok(())
     }
 
     fn groups_json(&self) -> Result<Value, FactError> {
+        let mut out = Vec::new();
+        self.each_group(|g| out.push(g))?;
+        Ok(Value::Array(out))
+    }
+
+    /// Each group's record, one at a time (see [`Facts::each_user`]).
+    pub fn each_group(&self, mut f: impl FnMut(Value)) -> Result<(), FactError> {
         let groups = fact_ref(self.group())?;
         let gshadow = match self.gshadow() {
             Ok(c) => c.value.as_ref(),
@@ -611,22 +706,25 @@ impl<'t> Facts<'t> {
             *gids.entry(g.gid).or_insert(0usize) += 1;
             *names.entry(g.name.as_str()).or_insert(0usize) += 1;
         }
-        let mut out = Vec::new();
+        let mut gshadow_of: HashMap<&str, &accounts::GshadowEntry> = HashMap::new();
+        for s in gshadow.into_iter().flatten() {
+            gshadow_of.entry(s.name.as_str()).or_insert(s);
+        }
         for g in groups {
             let mut group = json!({
                 "name": g.name, "gid": g.gid, "members": g.members, "line": g.line,
                 "duplicate_gid": gids[&g.gid] > 1,
                 "duplicate_name": names[g.name.as_str()] > 1,
             });
-            if let Some(s) = gshadow.and_then(|s| s.iter().find(|s| s.name == g.name)) {
+            if let Some(s) = gshadow_of.get(g.name.as_str()) {
                 group["password_state"] =
                     serde_json::to_value(s.password_state).unwrap_or(Value::Null);
                 group["admins"] = json!(s.admins);
                 group["gshadow_line"] = json!(s.line);
             }
-            out.push(group);
+            f(group);
         }
-        Ok(Value::Array(out))
+        Ok(())
     }
 
     /// A fact as JSON, for `fact:` probes and `posture inventory`, with the

@@ -167,7 +167,7 @@ pub fn parse_sysctl_conf(text: &str, file: &str) -> (Vec<SysctlSetting>, Vec<Dia
 /// exclusions, in file order.
 pub fn parse_sysctl_entries(text: &str, file: &str) -> (Vec<SysctlEntry>, Vec<Diagnostic>) {
     let mut entries = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = crate::diag::Collector::default();
     for (idx, raw) in text.lines().enumerate() {
         let line_no = line_number(idx);
         let line = raw.trim();
@@ -216,7 +216,7 @@ pub fn parse_sysctl_entries(text: &str, file: &str) -> (Vec<SysctlEntry>, Vec<Di
             None => SysctlEntry::Exclude { key, source },
         });
     }
-    (entries, diags)
+    (entries, diags.finish())
 }
 
 /// The settings the boot-time configuration applies, with the file and line

@@ -246,6 +246,15 @@ pub fn walk(target: &Target, spec: &WalkSpec) -> FactResult<Walk> {
             ),
         ));
     }
+    if all.dropped > 0 {
+        diagnostics.push(Diagnostic::incomplete(
+            "/",
+            format!(
+                "more than {MAX_RECORDED} files of interest; {} more were found and not kept",
+                all.dropped
+            ),
+        ));
+    }
     if all.too_deep > 0 {
         diagnostics.push(Diagnostic::incomplete(
             "/",
@@ -403,12 +412,21 @@ struct Local {
     scanned: u64,
     unreadable: u64,
     too_deep: u64,
+    /// Entries found beyond [`MAX_RECORDED`], not kept.
+    dropped: u64,
     skipped: Vec<String>,
 }
 
+/// The walk keeps at most this many entries (about 150 bytes each); a tree
+/// with more files of interest (a million world-writable files) has every
+/// further one counted, not kept, and an incomplete diagnostic.
+pub const MAX_RECORDED: usize = 200_000;
+
 impl Local {
     fn merge(&mut self, other: Local) {
-        self.entries.extend(other.entries);
+        let room = MAX_RECORDED.saturating_sub(self.entries.len());
+        self.dropped += other.dropped + other.entries.len().saturating_sub(room) as u64;
+        self.entries.extend(other.entries.into_iter().take(room));
         self.scanned += other.scanned;
         self.unreadable += other.unreadable;
         self.too_deep += other.too_deep;

@@ -578,10 +578,10 @@ impl Cx {
         let failed: Vec<Diagnostic> = std::mem::take(&mut self.patterns)
             .into_par_iter()
             .filter_map(|(pattern, at)| {
-                pattern
-                    .compiled()
-                    .err()
-                    .map(|message| Diagnostic { message, ..at })
+                pattern.compiled().err().map(|message| Diagnostic {
+                    message: crate::diag::cut(message, crate::diag::MAX_MESSAGE),
+                    ..at
+                })
             })
             .collect();
         self.diags.extend(failed);
