@@ -172,8 +172,8 @@ struct ScanArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// A report written by `posture scan --format json`; `-` reads it from
-    /// standard input.
+    /// A report written by `posture scan --format json` (plain or gzip);
+    /// `-` reads it from standard input.
     #[arg(value_name = "REPORT.json")]
     report: PathBuf,
     #[command(flatten)]

@@ -31,12 +31,18 @@ const BATCH_ROWS: usize = 65_536;
 
 /// The columns, in order, with their meaning (also in `docs/fleet.md`).
 pub const COLUMNS: [(&str, &str); 19] = [
-    ("host", "the host name (`target.hostname`)"),
+    (
+        "host",
+        "the host: `target.hostname`, else `target.root`, else the file's path",
+    ),
     ("tags", "the target's tags, a list"),
     ("os", "`target.os.id`: debian, ubuntu, rhel, ..."),
     ("scan_id", "the scan's UUID"),
     ("scanned_at", "when the scan started (UTC)"),
-    ("score", "the report's score, 0 to 100"),
+    (
+        "score",
+        "the report's score, 0 to 100, recomputed from its results",
+    ),
     ("policy", "the policy id"),
     ("policy_version", "the policy's version"),
     ("section", "the rule's area (ssh, pam, ...)"),
@@ -138,6 +144,69 @@ struct ResultRow<'a> {
 struct WaiverView<'a> {
     #[serde(borrow, default)]
     expires: Option<Cow<'a, str>>,
+}
+
+/// A result without its references and evidence, for a report whose JSON
+/// is too deep or has too many values to parse those (they allocate per
+/// value): its other columns are still written.
+#[derive(Deserialize)]
+struct ResultLite<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    severity: Severity,
+    #[serde(borrow)]
+    policy: Cow<'a, str>,
+    #[serde(borrow, default)]
+    section: Cow<'a, str>,
+    outcome: Outcome,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(borrow, default)]
+    waiver: Option<WaiverView<'a>>,
+}
+
+impl<'a> From<ResultLite<'a>> for ResultRow<'a> {
+    fn from(r: ResultLite<'a>) -> Self {
+        ResultRow {
+            id: r.id,
+            title: r.title,
+            severity: r.severity,
+            policy: r.policy,
+            section: r.section,
+            references: BTreeMap::new(),
+            outcome: r.outcome,
+            reason: r.reason,
+            evidence: Vec::new(),
+            waiver: r.waiver,
+        }
+    }
+}
+
+impl read::ResultView for ResultLite<'_> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+    fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+}
+
+/// A report's rows: with references and evidence when its JSON is within
+/// the bounds of [`crate::report::read::check_shape`], else without them
+/// and with the reason. Either way the same reports are read as
+/// `posture aggregate` reads.
+fn view(bytes: &[u8]) -> Result<(read::Read<'_, ResultRow<'_>>, Option<String>), String> {
+    match crate::report::read::check_shape(bytes) {
+        Ok(()) => read::report::<ResultRow>(bytes).map(|r| (r, None)),
+        Err(why) => {
+            read::report::<ResultLite>(bytes).map(|r| (r.map_results(ResultRow::from), Some(why)))
+        }
+    }
 }
 
 impl read::ResultView for ResultRow<'_> {
@@ -462,12 +531,9 @@ pub fn export<W: Write + Send>(
                     }
                     Err((p, reason)) => (p, Err(reason)),
                 };
-                let view = bytes
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|b| read::report::<ResultRow>(b));
+                let view = bytes.as_ref().map_err(Clone::clone).and_then(|b| view(b));
                 match view {
-                    Ok(report) => {
+                    Ok((report, unread)) => {
                         let host = report.host(&path);
                         let mut counts = seen::Counts::default();
                         let admitted =
@@ -479,6 +545,12 @@ pub fn export<W: Write + Send>(
                             .add(counts);
                         if !admitted {
                             return Ok(());
+                        }
+                        if let Some(why) = unread {
+                            warn(Warning::Note {
+                                file: &path.display().to_string(),
+                                note: &format!("references and evidence not exported: {why}"),
+                            });
                         }
                         let rows = rows_of(&report, &host, filters);
                         let chunk = encode(&rows, format, &schema, bulk_index)

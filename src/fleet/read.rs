@@ -7,10 +7,18 @@
 //! remediation are skipped without being allocated, which is most of a
 //! report's bytes. A report's `summary` is not trusted: the score is
 //! recomputed from its results.
+//!
+//! The digest's lists stop at their limits while parsing (see [`capped`]),
+//! its strings borrow from the text, and what it skips allocates nothing,
+//! so a digest costs no more memory than the bytes it was parsed from.
+//! The pass that bounds the values of a whole report
+//! ([`crate::report::read::check_shape`]) is left to the reader that keeps
+//! evidence (export): it would double the time aggregation takes, and it
+//! decides only what export reads of a report, never whether it counts.
 
 use crate::engine::Outcome;
 use crate::policy::Severity;
-use crate::report::read::{check_results, check_shape, check_version, summary_disagreement};
+use crate::report::read::{check_results, check_version, summary_disagreement, MAX_RESULTS};
 use crate::report::{summarize_outcomes, Summary};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -111,9 +119,70 @@ pub struct Digest<'a, R = ResultPart<'a>> {
     pub target: TargetPart<'a>,
     /// As stored; [`Read::score`] is what the results give.
     pub summary: Summary,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "policies")]
     pub policies: Vec<PolicyPart<'a>>,
+    #[serde(
+        deserialize_with = "results",
+        bound(deserialize = "R: Deserialize<'de>")
+    )]
     pub results: Vec<R>,
+}
+
+/// A report names at most this many policies.
+pub const MAX_POLICIES: usize = 1_000;
+
+fn policies<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    capped(d, "policies", MAX_POLICIES)
+}
+
+fn results<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    capped(d, "results", MAX_RESULTS)
+}
+
+fn tags<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    capped(d, "tags", MAX_TAGS)
+}
+
+/// A list of at most `max` items, refused as soon as one more starts,
+/// before it is allocated.
+fn capped<'de, D, T>(d: D, what: &'static str, max: usize) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Capped<T> {
+        what: &'static str,
+        max: usize,
+        item: std::marker::PhantomData<T>,
+    }
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Capped<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {} {}", self.max, self.what)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
+            while let Some(item) = seq.next_element()? {
+                if out.len() == self.max {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {} {}; the limit is {}",
+                        self.max, self.what, self.max
+                    )));
+                }
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Capped {
+        what,
+        max,
+        item: std::marker::PhantomData,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,7 +199,7 @@ pub struct TargetPart<'a> {
     pub hostname: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub root: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tags")]
     pub tags: Vec<String>,
     #[serde(borrow, default)]
     pub os: Option<OsPart<'a>>,
@@ -192,6 +261,24 @@ pub struct Read<'a, R = ResultPart<'a>> {
 }
 
 impl<'a, R> Read<'a, R> {
+    /// The same report with each result viewed as `S`.
+    pub fn map_results<S>(self, f: impl FnMut(R) -> S) -> Read<'a, S> {
+        let d = self.digest;
+        Read {
+            digest: Digest {
+                schema_version: d.schema_version,
+                scan: d.scan,
+                target: d.target,
+                summary: d.summary,
+                policies: d.policies,
+                results: d.results.into_iter().map(f).collect(),
+            },
+            score: self.score,
+            disagreement: self.disagreement,
+            identity: self.identity,
+        }
+    }
+
     /// The host the report is of: its host name, else the root scanned,
     /// else the file it was read from.
     pub fn host(&self, path: &Path) -> String {
@@ -211,8 +298,8 @@ pub fn digest(bytes: &[u8]) -> Result<Read<'_>, String> {
 }
 
 /// Parses a report into a [`Read`] whose results are `R`, within the
-/// bounds of [`crate::report::read`] and those above, and recomputes its
-/// score.
+/// bounds above, and recomputes its score. Views of `R` that allocate per
+/// value (evidence) must check [`crate::report::read::check_shape`] first.
 pub fn report<'a, R: Deserialize<'a> + ResultView>(bytes: &'a [u8]) -> Result<Read<'a, R>, String> {
     let digest: Digest<'a, R> = parse(bytes, |d: &Digest<'a, R>| &d.schema_version)?;
     check_results(digest.results.iter().map(|r| r.id()))
@@ -249,18 +336,11 @@ fn check_identity<R>(d: &Digest<'_, R>) -> Result<(), String> {
             ));
         }
     }
-    if t.tags.len() > MAX_TAGS {
-        return Err(format!(
-            "not a posture report: {} tags; the limit is {MAX_TAGS}",
-            t.tags.len()
-        ));
-    }
     Ok(())
 }
 
 /// Parses a report into `T`, a view that borrows from `bytes`, and checks
-/// its shape (depth, number of values) and schema version (read by
-/// `version`).
+/// its schema version (read by `version`).
 pub fn parse<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
     version: impl Fn(&T) -> &str,
@@ -269,7 +349,6 @@ pub fn parse<'a, T: Deserialize<'a>>(
     // check inside every string it passes over.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not JSON: invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    check_shape(bytes).map_err(|e| format!("not a posture report: {e}"))?;
     match serde_json::from_str::<T>(text) {
         Ok(d) => {
             check_version(version(&d)).map_err(aggregate_hint)?;

@@ -401,7 +401,8 @@ fn hostile_reports_are_skipped_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let good = serde_json::to_value(scan_of("web01", 20, &[])).unwrap();
-    let deep_text = good.to_string().replacen(
+    let other = serde_json::to_value(scan_of("web02", 20, &[])).unwrap();
+    let deep_text = other.to_string().replacen(
         "\"evidence\":[",
         &format!("\"evidence\":[{}{},", "[".repeat(100), "]".repeat(100)),
         1,
@@ -420,11 +421,20 @@ fn hostile_reports_are_skipped_with_the_reason() {
     write_text(d, "many.json", &many.to_string());
     write_text(d, "good.json", &good.to_string());
     let (f, warnings) = run(d, &Filters::default());
-    assert_eq!(f.summary.reports, 1);
-    assert_eq!(f.summary.skipped, 4, "{warnings:?}");
+    assert_eq!(f.summary.skipped, 3, "{warnings:?}");
     let reason = |name: &str| warnings.iter().find(|w| w.contains(name)).unwrap().clone();
-    assert!(reason("deep.json").contains("not a posture report: JSON nested deeper than 64 levels"));
     assert!(reason("long-id.json").contains("scan.id is 1025 bytes long; the limit is 1024"));
-    assert!(reason("tags.json").contains("65 tags; the limit is 64"));
-    assert!(reason("many.json").contains("50001 results; reports hold at most 50000"));
+    assert!(reason("tags.json").contains("more than 64 tags; the limit is 64"));
+    assert!(reason("many.json").contains("more than 50000 results; the limit is 50000"));
+    // Deep JSON in evidence costs aggregation nothing (it skips evidence):
+    // the report counts in both, and export says it left evidence out.
+    assert_eq!(f.summary.reports, 2);
+    let (done, notes) = export_counts(d);
+    assert_eq!(done.counts.reports, 2);
+    assert_eq!(done.skipped_count, 3);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("deep.json: references and evidence not exported: JSON nested deeper than 64 levels at line 1"),
+        "{notes:?}"
+    );
 }
