@@ -412,6 +412,11 @@ impl Cx<'_> {
         let read = read::digest(bytes)?;
         let hostname = read.host(self.path);
         let d = &read.digest;
+        if !self.filters.keeps_report(&hostname, &d.scan.started_at) {
+            return Ok(());
+        }
+        // Before the report is counted: past the rule limit it is skipped.
+        let outcomes = self.outcomes(&d.results)?;
         let admitted = seen::admit(
             &read,
             &hostname,
@@ -424,11 +429,25 @@ impl Cx<'_> {
         if !admitted {
             return Ok(());
         }
-        let mut outcomes = Vec::with_capacity(d.results.len());
+        acc.hosts.entry(hostname).or_default().add(ScanState {
+            scanned_at: d.scan.started_at.to_string(),
+            scan_id: d.scan.id.to_string(),
+            identity: read.identity,
+            score: read.score,
+            tags: d.target.tags.clone(),
+            outcomes,
+        });
+        Ok(())
+    }
+
+    /// The results as (rule index, outcome code), by rule index, indexing
+    /// rules not seen before.
+    fn outcomes(&self, results: &[read::ResultPart]) -> Result<Vec<(u32, u8)>, String> {
+        let mut outcomes = Vec::with_capacity(results.len());
         let mut unknown = Vec::new();
         {
             let known = self.rules.read().unwrap_or_else(|e| e.into_inner());
-            for r in &d.results {
+            for r in results {
                 match known.index.get(&*r.id) {
                     Some(&i) => outcomes.push((i, code(r.outcome))),
                     None => unknown.push(r),
@@ -459,19 +478,12 @@ impl Cx<'_> {
                 outcomes.push((i, code(r.outcome)));
             }
         }
-        // By rule index; of a rule listed twice, the last result counts.
+        // By rule index. Every result of one rule went to the same list
+        // above, in report order: of a rule listed twice, the last counts.
         outcomes.reverse();
         outcomes.sort_by_key(|(i, _)| *i);
         outcomes.dedup_by_key(|(i, _)| *i);
-        acc.hosts.entry(hostname).or_default().add(ScanState {
-            scanned_at: d.scan.started_at.to_string(),
-            scan_id: d.scan.id.to_string(),
-            identity: read.identity,
-            score: read.score,
-            tags: d.target.tags.clone(),
-            outcomes,
-        });
-        Ok(())
+        Ok(outcomes)
     }
 }
 
