@@ -28,12 +28,7 @@ use std::path::{Path, PathBuf};
 /// bind mount of a directory inside itself never ends otherwise).
 pub const MAX_DIR_DEPTH: usize = 32;
 
-/// A report's scan id, start time, host name, root and each tag are at
-/// most this long: aggregation keeps them per report and per host.
-pub const MAX_IDENTITY_BYTES: usize = 1024;
-
-/// A report has at most this many tags.
-pub const MAX_TAGS: usize = 64;
+pub use crate::report::read::{MAX_IDENTITY_BYTES, MAX_ROOT_BYTES, MAX_TAGS};
 
 /// Every report file under `paths`: files given by name whatever they are
 /// called, and in directories (recursively, not following links, at most
@@ -317,26 +312,14 @@ pub fn report<'a, R: Deserialize<'a> + ResultView>(bytes: &'a [u8]) -> Result<Re
 }
 
 fn check_identity<R>(d: &Digest<'_, R>) -> Result<(), String> {
-    let t = &d.target;
-    let fields = [
-        ("scan.id", Some(&*d.scan.id)),
-        ("scan.started_at", Some(&*d.scan.started_at)),
-        ("target.hostname", t.hostname.as_deref()),
-        ("target.root", t.root.as_deref()),
-    ];
-    let tags = t
-        .tags
-        .iter()
-        .map(|tag| ("target.tags[]", Some(tag.as_str())));
-    for (name, value) in fields.into_iter().chain(tags) {
-        if let Some(v) = value.filter(|v| v.len() > MAX_IDENTITY_BYTES) {
-            return Err(format!(
-                "not a posture report: {name} is {} bytes long; the limit is {MAX_IDENTITY_BYTES}",
-                v.len()
-            ));
-        }
-    }
-    Ok(())
+    crate::report::read::check_identity(
+        &d.scan.id,
+        &d.scan.started_at,
+        d.target.hostname.as_deref(),
+        d.target.root.as_deref(),
+        &d.target.tags,
+    )
+    .map_err(|e| format!("not a posture report: {e}"))
 }
 
 /// Parses a report into `T`, a view that borrows from `bytes`, and checks

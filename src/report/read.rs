@@ -15,7 +15,8 @@
 //!   value of 80 bytes, so the byte limit alone does not bound memory;
 //! - it has at most [`MAX_RESULTS`] results, with rule ids of at most
 //!   [`MAX_RULE_ID_BYTES`], so that work per result (waivers, drift,
-//!   comparisons) stays bounded too.
+//!   comparisons) stays bounded too, and its identity (scan id, start
+//!   time, host name, root, tags) is short ([`check_identity`]).
 //!
 //! The `summary` of a report is never trusted: it is recomputed from the
 //! results, which every reader uses, and a stored summary that disagrees
@@ -47,6 +48,17 @@ pub const MAX_RESULTS: usize = 50_000;
 
 /// Rule ids longer than this are refused.
 pub const MAX_RULE_ID_BYTES: usize = 256;
+
+/// A report's scan id, start time, host name and each tag are at most this
+/// long: they are matched by waiver scopes and filters, and kept per report
+/// and per host by `posture aggregate`.
+pub const MAX_IDENTITY_BYTES: usize = 1024;
+
+/// A report's `target.root` is at most this long (`PATH_MAX`).
+pub const MAX_ROOT_BYTES: usize = 4096;
+
+/// A report has at most this many tags.
+pub const MAX_TAGS: usize = 64;
 
 /// A report read from JSON, with what the reader noticed on the way.
 #[derive(Debug)]
@@ -195,6 +207,39 @@ pub fn check_results<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Result<
     Ok(())
 }
 
+/// Checks the lengths of what identifies a report and its target.
+pub fn check_identity(
+    scan_id: &str,
+    started_at: &str,
+    hostname: Option<&str>,
+    root: Option<&str>,
+    tags: &[String],
+) -> Result<(), String> {
+    if tags.len() > MAX_TAGS {
+        return Err(format!(
+            "more than {MAX_TAGS} tags; the limit is {MAX_TAGS}"
+        ));
+    }
+    let fields = [
+        ("scan.id", Some(scan_id), MAX_IDENTITY_BYTES),
+        ("scan.started_at", Some(started_at), MAX_IDENTITY_BYTES),
+        ("target.hostname", hostname, MAX_IDENTITY_BYTES),
+        ("target.root", root, MAX_ROOT_BYTES),
+    ];
+    let tags = tags
+        .iter()
+        .map(|t| ("target.tags[]", Some(t.as_str()), MAX_IDENTITY_BYTES));
+    for (name, value, max) in fields.into_iter().chain(tags) {
+        if let Some(v) = value.filter(|v| v.len() > max) {
+            return Err(format!(
+                "{name} is {} bytes long; the limit is {max}",
+                v.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a report's schema version: a major version this build reads.
 pub fn check_version(version: &str) -> Result<(), String> {
     let major = version
@@ -228,6 +273,15 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
     let mut report: Report =
         serde_json::from_str(text).map_err(|e| format!("malformed report: {e}"))?;
     check_results(report.results.iter().map(|r| r.id.as_str()))
+        .and_then(|()| {
+            check_identity(
+                &report.scan.id,
+                &report.scan.started_at,
+                report.target.hostname.as_deref(),
+                report.target.root.as_deref(),
+                &report.target.tags,
+            )
+        })
         .map_err(|e| format!("not a posture report: {e}"))?;
     for w in &mut report.waivers {
         // Reports before 2.2 listed every matched rule and had no count.

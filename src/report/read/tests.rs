@@ -133,3 +133,36 @@ fn gzip_reports_read_like_plain_ones() {
     std::fs::write(&path, e.finish().unwrap()).unwrap();
     assert_eq!(load(&path).unwrap().report.results.len(), 13);
 }
+
+#[test]
+fn identity_strings_and_tags_are_bounded() {
+    let edited = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&sample_text()).unwrap();
+        f(&mut v);
+        parse(&v.to_string()).map(|_| ())
+    };
+    edited(&|v| v["target"]["root"] = format!("/{}", "r".repeat(MAX_ROOT_BYTES - 1)).into())
+        .unwrap();
+    edited(&|v| v["target"]["hostname"] = "h".repeat(MAX_IDENTITY_BYTES).into()).unwrap();
+    let cases: [(&dyn Fn(&mut serde_json::Value), &str); 4] = [
+        (
+            &|v| v["target"]["hostname"] = "h".repeat(MAX_IDENTITY_BYTES + 1).into(),
+            "not a posture report: target.hostname is 1025 bytes long; the limit is 1024",
+        ),
+        (
+            &|v| v["target"]["root"] = "r".repeat(MAX_ROOT_BYTES + 1).into(),
+            "not a posture report: target.root is 4097 bytes long; the limit is 4096",
+        ),
+        (
+            &|v| v["scan"]["id"] = "i".repeat(MAX_IDENTITY_BYTES + 1).into(),
+            "not a posture report: scan.id is 1025 bytes long; the limit is 1024",
+        ),
+        (
+            &|v| v["target"]["tags"] = (0..=MAX_TAGS).map(|i| format!("t{i}")).collect(),
+            "not a posture report: more than 64 tags; the limit is 64",
+        ),
+    ];
+    for (edit, message) in cases {
+        assert_eq!(edited(edit).unwrap_err(), message);
+    }
+}
