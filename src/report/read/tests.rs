@@ -134,9 +134,12 @@ fn gzip_reports_read_like_plain_ones() {
     assert_eq!(load(&path).unwrap().report.results.len(), 13);
 }
 
+/// An edit of a report, as a JSON value.
+type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+
 #[test]
 fn identity_strings_and_tags_are_bounded() {
-    let edited = |f: &dyn Fn(&mut serde_json::Value)| {
+    let edited = |f: Edit| {
         let mut v: serde_json::Value = serde_json::from_str(&sample_text()).unwrap();
         f(&mut v);
         parse(&v.to_string()).map(|_| ())
@@ -144,7 +147,7 @@ fn identity_strings_and_tags_are_bounded() {
     edited(&|v| v["target"]["root"] = format!("/{}", "r".repeat(MAX_ROOT_BYTES - 1)).into())
         .unwrap();
     edited(&|v| v["target"]["hostname"] = "h".repeat(MAX_IDENTITY_BYTES).into()).unwrap();
-    let cases: [(&dyn Fn(&mut serde_json::Value), &str); 4] = [
+    let cases: [(Edit, &str); 4] = [
         (
             &|v| v["target"]["hostname"] = "h".repeat(MAX_IDENTITY_BYTES + 1).into(),
             "not a posture report: target.hostname is 1025 bytes long; the limit is 1024",
