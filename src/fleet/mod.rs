@@ -1,11 +1,12 @@
 //! Fleet views: many hosts' JSON reports folded into one summary.
 //!
 //! `posture aggregate` reads report files in parallel and streams them: each
-//! report is reduced to its host, time, score and one outcome byte per rule
-//! as soon as it is parsed, and only the two most recent reports of each
-//! host are kept whole (for drift), with one score point per report for the
-//! trend. Memory therefore grows with hosts and rules, not with the bytes
-//! read. A file that is not a readable report is skipped with a warning
+//! report is reduced to its host, time, score (recomputed from its results)
+//! and a (rule index, outcome) pair per result as soon as it is parsed, and
+//! only the two most recent reports of each host are kept (for drift),
+//! with one score point per report for the trend. Memory therefore grows
+//! with hosts and rules, not with the bytes read; the bounds on what one
+//! report may hold are in [`read`]. A file that is not a readable report is skipped with a warning
 //! naming it, and counted; with `strict` it stops the run. A report read
 //! twice counts once ([`seen`] says when two files are the same report).
 
