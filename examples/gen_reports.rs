@@ -827,6 +827,7 @@ impl<'p> Fleet<'p> {
             expires: w.expires.clone(),
             status,
             rules: vec![rule.id.clone()],
+            rules_count: 1,
         });
     }
 

@@ -172,8 +172,8 @@ struct ScanArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// A report written by `posture scan --format json`; `-` reads it from
-    /// standard input.
+    /// A report written by `posture scan --format json` (plain or gzip);
+    /// `-` reads it from standard input.
     #[arg(value_name = "REPORT.json")]
     report: PathBuf,
     #[command(flatten)]
@@ -535,35 +535,15 @@ fn report_cmd(args: ReportArgs) -> Result<u8> {
     finish(report, waivers.as_ref(), &args.output)
 }
 
-/// Reports larger than this are refused: a scan of every rule is about 1 MiB.
-const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Reads a JSON report from `path`, or from standard input for `-`.
+/// Reads a JSON report from `path`, or from standard input for `-`, within
+/// the bounds of `posture::report::read`; what the reader noticed (a stored
+/// summary that disagreed with the results) goes to standard error.
 fn read_report(path: &Path) -> Result<Report> {
-    use std::io::Read;
-    let name = path.display();
-    let mut bytes = Vec::new();
-    let read = if path == Path::new("-") {
-        std::io::stdin()
-            .take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes))
-    };
-    read.with_context(|| format!("cannot read report {name}"))?;
-    if bytes.len() as u64 > MAX_REPORT_BYTES {
-        bail!(
-            "{name}: larger than {} MiB; not a posture report",
-            MAX_REPORT_BYTES >> 20
-        );
+    let loaded = report::read::load(path).map_err(anyhow::Error::msg)?;
+    for note in &loaded.notes {
+        eprintln!("posture: warning: {}: {note}", path.display());
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{name}: not a JSON report: invalid UTF-8 at byte {}",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Report::from_json(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+    Ok(loaded.report)
 }
 
 fn load_waivers(args: &OutputArgs) -> Result<Option<posture::waiver::Waivers>> {
@@ -649,9 +629,8 @@ fn finish(
 
 fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
     let filters = args.filters.filters()?;
-    let fleet =
-        posture::fleet::aggregate(&args.paths, &filters, args.filters.strict, &warn_skipped)
-            .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
+    let fleet = posture::fleet::aggregate(&args.paths, &filters, args.filters.strict, &warn_fleet)
+        .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
     if fleet.summary.reports == 0 {
         bail!(no_reports(&args.paths, fleet.summary.skipped));
     }
@@ -670,8 +649,14 @@ fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn warn_skipped(file: &str, reason: &str) {
-    eprintln!("posture: warning: skipped {file}: {reason}");
+fn warn_fleet(warning: posture::fleet::Warning) {
+    use posture::fleet::Warning;
+    match warning {
+        Warning::Skipped { file, reason } => {
+            eprintln!("posture: warning: skipped {file}: {reason}")
+        }
+        Warning::Note { file, note } => eprintln!("posture: warning: {file}: {note}"),
+    }
 }
 
 fn no_reports(paths: &[PathBuf], skipped: usize) -> String {
@@ -715,10 +700,10 @@ fn export_cmd(args: ExportArgs) -> Result<u8> {
         args.bulk_index.as_deref(),
         args.filters.strict,
         file,
-        &warn_skipped,
+        &warn_fleet,
     );
     let done = match result {
-        Ok(done) if done.reports > 0 => done,
+        Ok(done) if done.counts.reports > 0 => done,
         Ok(done) => {
             let _ = std::fs::remove_file(&tmp);
             bail!(no_reports(&args.paths, done.skipped_count));
@@ -737,11 +722,16 @@ fn export_cmd(args: ExportArgs) -> Result<u8> {
     eprintln!(
         "posture: {} row(s) from {} report(s) written to {}{}",
         done.rows,
-        done.reports,
+        done.counts.reports,
         path.display(),
         [
             (done.skipped_count, "file(s) skipped"),
-            (done.duplicates, "duplicate report(s) ignored")
+            (done.counts.duplicates, "duplicate report(s) ignored"),
+            (done.counts.conflicts, "report(s) reusing another's scan id",),
+            (
+                done.counts.recomputed,
+                "summary(ies) recomputed from the results",
+            ),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)

@@ -172,3 +172,59 @@ fn bad_files_warn_unless_strict_and_nothing_found_is_an_error() {
         .assert()
         .success();
 }
+
+#[test]
+fn aggregate_and_export_agree_on_copies_and_reused_scan_ids() {
+    let t = tree(2);
+    // host00's first report copied; host01's first report reusing
+    // host00's scan id under another host name.
+    let d = t.path();
+    fs::copy(d.join("host00/2026-11-20.json"), d.join("copy.json")).unwrap();
+    let mut forged: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("host01/2026-11-20.json")).unwrap())
+            .unwrap();
+    forged["scan"]["id"] = "host00-20".into();
+    fs::write(d.join("host01/2026-11-20.json"), forged.to_string()).unwrap();
+    let out = posture()
+        .args(["aggregate", "--format", "json"])
+        .arg(d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let f = report_schema::fleet_json(&out.stdout);
+    assert_eq!(
+        (
+            &f["summary"]["reports"],
+            &f["summary"]["duplicates"],
+            &f["summary"]["conflicts"]
+        ),
+        (&4.into(), &1.into(), &1.into())
+    );
+    assert!(
+        err.contains(
+            "2026-11-20.json: scan id host00-20 was read before in a report with another host"
+        ),
+        "{err}"
+    );
+    let table = posture().arg("aggregate").arg(d).output().unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout)
+        .contains("4 report(s), 0 file(s) skipped, 1 duplicate(s) ignored, 1 reusing another report's scan id"));
+    let out_file = d.join("out.ndjson");
+    let export = posture()
+        .args(["export", "--format", "ndjson", "-o"])
+        .arg(&out_file)
+        .arg(d.join("host00"))
+        .arg(d.join("host01"))
+        .arg(d.join("copy.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&export.stderr);
+    assert_eq!(export.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("from 4 report(s) written to")
+            && err
+                .contains("; 1 duplicate report(s) ignored; 1 report(s) reusing another's scan id"),
+        "{err}"
+    );
+}

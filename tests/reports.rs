@@ -187,7 +187,7 @@ fn bad_gate_arguments_are_usage_errors() {
 fn bad_reports_are_input_errors_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(PathBuf, &str)> = vec![
-        (dir.path().join("missing.json"), "cannot read report"),
+        (dir.path().join("missing.json"), "cannot read"),
         (
             {
                 let p = dir.path().join("notjson.json");
@@ -231,7 +231,7 @@ fn bad_reports_are_input_errors_naming_the_file() {
             },
             "not a JSON report: invalid UTF-8 at byte 37",
         ),
-        (dir.path().to_path_buf(), "cannot read report"),
+        (dir.path().to_path_buf(), "cannot read"),
         (
             {
                 let p = dir.path().join("inventory.json");
@@ -629,4 +629,165 @@ fn text_from_the_target_cannot_drive_the_terminal() {
         .output()
         .unwrap();
     assert!(!out.stdout.contains(&0x1b), "diff: raw escape in output");
+}
+
+#[test]
+fn oversized_reports_are_refused_by_size_naming_the_file_and_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.json");
+    // Sparse: its size is known without a byte being read or stored.
+    fs::File::create(&huge)
+        .unwrap()
+        .set_len(256 * 1024 * 1024 + 1)
+        .unwrap();
+    for cmd in ["report", "diff"] {
+        let mut c = posture();
+        c.arg(cmd).arg(&huge);
+        if cmd == "diff" {
+            c.arg(sample());
+        }
+        let started = std::time::Instant::now();
+        c.assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "{}: the file is 268435457 bytes; reports are at most 256 MiB",
+                huge.display()
+            )));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // Standard input has no size: reading stops one byte past the limit.
+    use std::io::Write;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("posture"))
+        .args(["report", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b' '; 1 << 20];
+        let mut sent = 0usize;
+        // Until posture stops reading (a broken pipe) or well past the limit.
+        while sent < 300 << 20 && stdin.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+        sent
+    });
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("-: more than 268435456 bytes; reports are at most 256 MiB"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(sent < 300 << 20, "posture read on past the limit");
+}
+
+#[test]
+fn a_summary_that_disagrees_with_the_results_is_recomputed_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    // The summary of a clean host on results that fail (the real case: "76
+    // failed" above "FAILED: 33440 rule(s) failed").
+    let forged = edited(dir.path(), "forged.json", |r| {
+        r["summary"]["by_outcome"]["fail"] = 0.into();
+        r["summary"]["by_outcome"]["pass"] = 10.into();
+        r["summary"]["score"] = 100.0.into();
+    });
+    let out = posture()
+        .arg("report")
+        .arg(&forged)
+        .args(["--format", "json", "--min-score", "90"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "posture: warning: {}: the stored summary disagrees with the results, which give 6 fail, not 0, 4 pass, not 10, score 49.2, not 100.0; the summary was recomputed from the results",
+            forged.display()
+        )),
+        "{err}"
+    );
+    let written = report_schema::report_json(&out.stdout);
+    assert_eq!(written["summary"]["by_outcome"]["fail"], 6);
+    assert_eq!(written["summary"]["score"], 49.2);
+    assert!(written["verdict"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r
+            .as_str()
+            .unwrap()
+            .contains("score 49.2 is below the minimum 90")));
+    // diff compares the results' scores too.
+    let out = posture()
+        .arg("diff")
+        .arg(sample())
+        .arg(&forged)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["score_change"], 0.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the stored summary disagrees"));
+    // An honest report says nothing.
+    posture()
+        .arg("report")
+        .arg(sample())
+        .args(["--fail-on", "none", "-q"])
+        .assert()
+        .success()
+        .stderr("");
+}
+
+#[test]
+fn reports_too_deep_or_too_many_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = sample_text();
+    let deep = dir.path().join("deep.json");
+    fs::write(
+        &deep,
+        text.replacen(
+            "\"diagnostics\": []",
+            &format!("\"diagnostics\": [{}{}]", "[".repeat(70), "]".repeat(70)),
+            1,
+        ),
+    )
+    .unwrap();
+    let wide = dir.path().join("wide.json");
+    let values = vec!["[]"; 2 * 1024 * 1024].join(",");
+    fs::write(
+        &wide,
+        text.replacen(
+            "\"diagnostics\": []",
+            &format!("\"diagnostics\": [], \"extra\": [{values}]"),
+            1,
+        ),
+    )
+    .unwrap();
+    for (path, message) in [
+        (
+            &deep,
+            "not a posture report: JSON nested deeper than 64 levels at line",
+        ),
+        (
+            &wide,
+            "not a posture report: more than 2097152 JSON values (at line",
+        ),
+    ] {
+        posture()
+            .arg("report")
+            .arg(path)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "{}: {message}",
+                path.display()
+            )));
+    }
 }

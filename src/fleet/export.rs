@@ -10,7 +10,7 @@
 //! fixed: sort in the query.
 
 use super::read;
-use super::{Filters, Skipped, StrictError};
+use super::{seen, Filters, Skipped, StrictError, Warning};
 use crate::engine::{Evidence, Outcome};
 use crate::policy::Severity;
 use arrow_array::builder::{
@@ -31,12 +31,18 @@ const BATCH_ROWS: usize = 65_536;
 
 /// The columns, in order, with their meaning (also in `docs/fleet.md`).
 pub const COLUMNS: [(&str, &str); 19] = [
-    ("host", "the host name (`target.hostname`)"),
+    (
+        "host",
+        "the host: `target.hostname`, else `target.root`, else the file's path",
+    ),
     ("tags", "the target's tags, a list"),
     ("os", "`target.os.id`: debian, ubuntu, rhel, ..."),
     ("scan_id", "the scan's UUID"),
     ("scanned_at", "when the scan started (UTC)"),
-    ("score", "the report's score, 0 to 100"),
+    (
+        "score",
+        "the report's score, 0 to 100, recomputed from its results",
+    ),
     ("policy", "the policy id"),
     ("policy_version", "the policy's version"),
     ("section", "the rule's area (ssh, pam, ...)"),
@@ -78,9 +84,9 @@ impl ExportFormat {
 /// What an export wrote.
 #[derive(Debug, Default)]
 pub struct Exported {
-    pub reports: usize,
-    /// Files that held a report already written (same scan id).
-    pub duplicates: usize,
+    /// Reports written, duplicates, conflicts and recomputed summaries,
+    /// counted as `posture aggregate` counts them.
+    pub counts: super::seen::Counts,
     pub rows: usize,
     pub skipped: Vec<Skipped>,
     pub skipped_count: usize,
@@ -110,62 +116,10 @@ struct Row<'a> {
     evidence: String,
 }
 
-/// What export needs of a report: rule texts other than the title are
+/// What export needs of a result: rule texts other than the title are
 /// skipped, and strings borrow from the file's bytes where they can.
 #[derive(Deserialize)]
-struct View<'a> {
-    #[serde(borrow)]
-    schema_version: Cow<'a, str>,
-    #[serde(borrow)]
-    scan: ScanView<'a>,
-    #[serde(borrow)]
-    target: TargetView<'a>,
-    summary: SummaryView,
-    #[serde(borrow, default)]
-    policies: Vec<PolicyView<'a>>,
-    #[serde(borrow)]
-    results: Vec<ResultView<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ScanView<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    started_at: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct TargetView<'a> {
-    #[serde(borrow)]
-    hostname: Option<Cow<'a, str>>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(borrow)]
-    os: OsView<'a>,
-}
-
-#[derive(Deserialize)]
-struct OsView<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct SummaryView {
-    score: f64,
-}
-
-#[derive(Deserialize)]
-struct PolicyView<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    version: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct ResultView<'a> {
+struct ResultRow<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
     #[serde(borrow)]
@@ -192,8 +146,87 @@ struct WaiverView<'a> {
     expires: Option<Cow<'a, str>>,
 }
 
-fn rows_of<'a>(report: &'a View, filters: &Filters) -> Vec<Row<'a>> {
-    let host = report.target.hostname.as_deref().unwrap_or_default();
+/// A result without its references and evidence, for a report whose JSON
+/// is too deep or has too many values to parse those (they allocate per
+/// value): its other columns are still written.
+#[derive(Deserialize)]
+struct ResultLite<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    severity: Severity,
+    #[serde(borrow)]
+    policy: Cow<'a, str>,
+    #[serde(borrow, default)]
+    section: Cow<'a, str>,
+    outcome: Outcome,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(borrow, default)]
+    waiver: Option<WaiverView<'a>>,
+}
+
+impl<'a> From<ResultLite<'a>> for ResultRow<'a> {
+    fn from(r: ResultLite<'a>) -> Self {
+        ResultRow {
+            id: r.id,
+            title: r.title,
+            severity: r.severity,
+            policy: r.policy,
+            section: r.section,
+            references: BTreeMap::new(),
+            outcome: r.outcome,
+            reason: r.reason,
+            evidence: Vec::new(),
+            waiver: r.waiver,
+        }
+    }
+}
+
+impl read::ResultView for ResultLite<'_> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+    fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+}
+
+/// A report's rows: with references and evidence when its JSON is within
+/// the bounds of [`crate::report::read::check_shape`], else without them
+/// and with the reason. Either way the same reports are read as
+/// `posture aggregate` reads.
+fn view(bytes: &[u8]) -> Result<(read::Read<'_, ResultRow<'_>>, Option<String>), String> {
+    match crate::report::read::check_shape(bytes) {
+        Ok(()) => read::report::<ResultRow>(bytes).map(|r| (r, None)),
+        Err(why) => {
+            read::report::<ResultLite>(bytes).map(|r| (r.map_results(ResultRow::from), Some(why)))
+        }
+    }
+}
+
+impl read::ResultView for ResultRow<'_> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+    fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+}
+
+fn rows_of<'a>(
+    read: &'a read::Read<'a, ResultRow<'a>>,
+    host: &'a str,
+    filters: &Filters,
+) -> Vec<Row<'a>> {
+    let report = &read.digest;
     let at_ms = millis(&report.scan.started_at);
     report
         .results
@@ -202,11 +235,11 @@ fn rows_of<'a>(report: &'a View, filters: &Filters) -> Vec<Row<'a>> {
         .map(|r| Row {
             host,
             tags: &report.target.tags,
-            os: &report.target.os.id,
+            os: report.target.os.as_ref().map_or("", |o| &o.id),
             scan_id: &report.scan.id,
             scanned_at: &report.scan.started_at,
             scanned_at_ms: at_ms,
-            score: report.summary.score,
+            score: read.score,
             policy: &r.policy,
             policy_version: report
                 .policies
@@ -456,7 +489,7 @@ pub fn export<W: Write + Send>(
     bulk_index: Option<&str>,
     strict: bool,
     out: W,
-    warn: &(dyn Fn(&str, &str) + Sync),
+    warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Exported, ExportError> {
     let schema = schema();
     let mut sink = match format {
@@ -472,9 +505,9 @@ pub fn export<W: Write + Send>(
         ExportFormat::Ndjson => Sink::Ndjson(std::io::BufWriter::with_capacity(1 << 20, out)),
     };
     let skipped = Mutex::new(Exported::default());
-    // Scan ids written so far: a report copied into two directories must
-    // not count twice in every query.
-    let seen = Mutex::new(std::collections::HashSet::<String>::new());
+    // A report copied into two directories must not count twice in every
+    // query: the same rule as `posture aggregate`'s.
+    let seen = seen::Seen::default();
     // Workers encode each report's rows (the costly part, in parallel); the
     // writer only appends, and the Parquet writer cuts row groups.
     let (tx, rx) = mpsc::sync_channel::<(usize, Chunk)>(8);
@@ -498,30 +531,28 @@ pub fn export<W: Write + Send>(
                     }
                     Err((p, reason)) => (p, Err(reason)),
                 };
-                let view = bytes
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|b| read::parse(b, |v: &View| &v.schema_version));
+                let view = bytes.as_ref().map_err(Clone::clone).and_then(|b| view(b));
                 match view {
-                    Ok(report) => {
-                        if !filters.keeps_report(
-                            report.target.hostname.as_deref().unwrap_or(""),
-                            &report.scan.started_at,
-                        ) {
-                            return Ok(());
-                        }
-                        let fresh = seen
+                    Ok((report, unread)) => {
+                        let host = report.host(&path);
+                        let mut counts = seen::Counts::default();
+                        let admitted =
+                            seen::admit(&report, &host, &path, filters, &seen, warn, &mut counts);
+                        skipped
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
-                            .insert(report.scan.id.to_string());
-                        let mut counts = skipped.lock().unwrap_or_else(|e| e.into_inner());
-                        if !fresh {
-                            counts.duplicates += 1;
+                            .counts
+                            .add(counts);
+                        if !admitted {
                             return Ok(());
                         }
-                        counts.reports += 1;
-                        drop(counts);
-                        let rows = rows_of(&report, filters);
+                        if let Some(why) = unread {
+                            warn(Warning::Note {
+                                file: &path.display().to_string(),
+                                note: &format!("references and evidence not exported: {why}"),
+                            });
+                        }
+                        let rows = rows_of(&report, &host, filters);
                         let chunk = encode(&rows, format, &schema, bulk_index)
                             .map_err(ExportError::Write)?;
                         // The writer stopped (a write error): nothing more to do.
@@ -533,7 +564,10 @@ pub fn export<W: Write + Send>(
                         if strict {
                             return Err(ExportError::Strict(StrictError { file, reason }));
                         }
-                        warn(&file, &reason);
+                        warn(Warning::Skipped {
+                            file: &file,
+                            reason: &reason,
+                        });
                         let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
                         s.skipped_count += 1;
                         if s.skipped.len() < 1000 {

@@ -1,16 +1,19 @@
 //! Fleet views: many hosts' JSON reports folded into one summary.
 //!
 //! `posture aggregate` reads report files in parallel and streams them: each
-//! report is reduced to its host, time, score and one outcome byte per rule
-//! as soon as it is parsed, and only the two most recent reports of each
-//! host are kept whole (for drift), with one score point per report for the
-//! trend. Memory therefore grows with hosts and rules, not with the bytes
-//! read. A file that is not a readable report is skipped with a warning
-//! naming it, and counted; with `strict` it stops the run.
+//! report is reduced to its host, time, score (recomputed from its results)
+//! and a (rule index, outcome) pair per result as soon as it is parsed, and
+//! only the two most recent reports of each host are kept (for drift),
+//! with one score point per report for the trend. Memory therefore grows
+//! with hosts and rules, not with the bytes read; the bounds on what one
+//! report may hold are in [`read`]. A file that is not a readable report is skipped with a warning
+//! naming it, and counted; with `strict` it stops the run. A report read
+//! twice counts once ([`seen`] says when two files are the same report).
 
 pub mod export;
 pub mod read;
 pub mod render;
+pub mod seen;
 
 use crate::engine::Outcome;
 use crate::policy::Severity;
@@ -22,8 +25,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Mutex, RwLock};
 
-/// Semantic, like the report's: additive changes are minor.
-pub const FLEET_SCHEMA_VERSION: &str = "1.0.0";
+/// Semantic, like the report's: additive changes are minor. 1.1.0 added
+/// `summary.conflicts` and `summary.summaries_recomputed`.
+pub const FLEET_SCHEMA_VERSION: &str = "1.1.0";
+
+/// What reading tells its caller about one file, as it is met.
+#[derive(Debug, Clone, Copy)]
+pub enum Warning<'a> {
+    /// The file is not a readable report: skipped (and counted).
+    Skipped { file: &'a str, reason: &'a str },
+    /// The file was read and counted, but the user should know this (a
+    /// stored summary that disagreed with the results, a reused scan id).
+    Note { file: &'a str, note: &'a str },
+}
 
 /// Which reports and rules count.
 #[derive(Debug, Clone, Default)]
@@ -95,8 +109,17 @@ pub struct FleetSummary {
     pub hosts: usize,
     /// Reports read and kept by the filters, each counted once.
     pub reports: usize,
-    /// Files that held a report already read (same host and scan id).
+    /// Files that held a report already read: the same scan id, host,
+    /// time, tags and results (see `docs/fleet.md`).
     pub duplicates: usize,
+    /// Reports counted although another report with other contents had
+    /// the same scan id (each is named in a warning).
+    #[serde(default)]
+    pub conflicts: usize,
+    /// Reports whose stored summary disagreed with their results; every
+    /// score here is recomputed from the results.
+    #[serde(default)]
+    pub summaries_recomputed: usize,
     /// Files that were not readable reports.
     pub skipped: usize,
     /// Statistics of the hosts' latest scores (absent with no host).
@@ -196,10 +219,14 @@ pub struct StrictError {
 /// At most this many skipped files are listed (all are counted).
 const MAX_SKIPPED_LISTED: usize = 1000;
 
-/// Outcome codes in a host's outcome vector; `ABSENT` for rules its report
-/// did not evaluate.
-const ABSENT: u8 = u8::MAX;
+/// At most this many distinct rule ids are summarized: a rule costs its
+/// id, title and counters once, and a rule index per result kept.
+pub const MAX_FLEET_RULES: usize = 1_000_000;
 
+/// Rule titles are kept up to this many bytes (cut at a character).
+const MAX_TITLE_BYTES: usize = 1024;
+
+/// Outcome codes of a host's results.
 fn code(o: Outcome) -> u8 {
     match o {
         Outcome::Pass => 0,
@@ -210,15 +237,14 @@ fn code(o: Outcome) -> u8 {
     }
 }
 
-fn outcome(code: u8) -> Option<Outcome> {
-    Some(match code {
+fn outcome(code: u8) -> Outcome {
+    match code {
         0 => Outcome::Pass,
         1 => Outcome::Fail,
         2 => Outcome::NotApplicable,
         3 => Outcome::Error,
-        4 => Outcome::Waived,
-        _ => return None,
-    })
+        _ => Outcome::Waived,
+    }
 }
 
 /// Rule ids seen so far, each with a small index, its title and severity.
@@ -232,21 +258,23 @@ struct Rules {
 struct ScanState {
     scanned_at: String,
     scan_id: String,
+    identity: seen::Identity,
     score: f64,
     tags: Vec<String>,
-    /// Outcome code by rule index.
-    outcomes: Vec<u8>,
+    /// (rule index, outcome code) of each result, by rule index: as many
+    /// entries as the report has results, however many rules the fleet has.
+    outcomes: Vec<(u32, u8)>,
 }
 
 impl ScanState {
-    fn key(&self) -> (&str, &str) {
-        (&self.scanned_at, &self.scan_id)
+    fn key(&self) -> (&str, &str, seen::Identity) {
+        (&self.scanned_at, &self.scan_id, self.identity)
     }
 
     fn failed(&self) -> usize {
         self.outcomes
             .iter()
-            .filter(|c| **c == code(Outcome::Fail))
+            .filter(|(_, c)| *c == code(Outcome::Fail))
             .count()
     }
 }
@@ -272,7 +300,7 @@ impl HostState {
     /// Keeps `scan` if it is among the two most recent.
     fn keep(&mut self, scan: ScanState) {
         match &self.latest {
-            // The same report twice (a copy in another directory).
+            // The same report twice: [`seen`] lets only one through.
             Some(l) if scan.key() == l.key() => {}
             Some(l) if scan.key() < l.key() => {
                 if self.previous.as_ref().is_none_or(|p| scan.key() > p.key()) {
@@ -294,7 +322,7 @@ impl HostState {
 #[derive(Default)]
 struct Acc {
     hosts: HashMap<String, HostState>,
-    reports: usize,
+    counts: seen::Counts,
 }
 
 impl Acc {
@@ -302,7 +330,7 @@ impl Acc {
         if self.hosts.len() < other.hosts.len() {
             return other.merge(self);
         }
-        self.reports += other.reports;
+        self.counts.add(other.counts);
         for (name, state) in other.hosts {
             self.hosts.entry(name).or_default().merge(state);
         }
@@ -311,21 +339,25 @@ impl Acc {
 }
 
 /// Reads every report under `paths` and folds them into a [`Fleet`].
-/// `warn` is called for each skipped file as it is met. With `strict`, the
-/// first file that is not a readable report is an error.
+/// `warn` is called for each skipped file and each note as it is met. With
+/// `strict`, the first file that is not a readable report is an error.
 pub fn aggregate(
     paths: &[PathBuf],
     filters: &Filters,
     strict: bool,
-    warn: &(dyn Fn(&str, &str) + Sync),
+    warn: &(dyn Fn(Warning) + Sync),
 ) -> Result<Fleet, StrictError> {
     let rules = RwLock::new(Rules::default());
+    let seen = seen::Seen::default();
     let skipped = Mutex::new((0usize, Vec::<Skipped>::new()));
     let skip = |file: String, reason: String| -> Result<(), StrictError> {
         if strict {
             return Err(StrictError { file, reason });
         }
-        warn(&file, &reason);
+        warn(Warning::Skipped {
+            file: &file,
+            reason: &reason,
+        });
         let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
         s.0 += 1;
         if s.1.len() < MAX_SKIPPED_LISTED {
@@ -343,9 +375,14 @@ pub fn aggregate(
                     return Ok(acc);
                 }
             };
-            match read::read(&path)
-                .and_then(|bytes| reduce(&bytes, &path, filters, &rules, &mut acc))
-            {
+            let cx = Cx {
+                path: &path,
+                filters,
+                rules: &rules,
+                seen: &seen,
+                warn,
+            };
+            match read::read(&path).and_then(|bytes| cx.reduce(&bytes, &mut acc)) {
                 Ok(()) => Ok(acc),
                 Err(reason) => {
                     skip(path.display().to_string(), reason)?;
@@ -360,66 +397,107 @@ pub fn aggregate(
     Ok(summarize(acc, &rules, filters, skipped_count, skipped_list))
 }
 
-/// Parses one report and adds it to `acc`, unless the filters drop it.
-fn reduce(
-    bytes: &[u8],
-    path: &std::path::Path,
-    filters: &Filters,
-    rules: &RwLock<Rules>,
-    acc: &mut Acc,
-) -> Result<(), String> {
-    let d = read::digest(bytes)?;
-    let hostname = d
-        .target
-        .hostname
-        .as_deref()
-        .or(d.target.root.as_deref())
-        .map(str::to_string)
-        .unwrap_or_else(|| path.display().to_string());
-    if !filters.keeps_report(&hostname, &d.scan.started_at) {
-        return Ok(());
-    }
-    let mut outcomes = Vec::new();
-    let mut unknown = Vec::new();
-    {
-        let known = rules.read().unwrap_or_else(|e| e.into_inner());
-        for r in &d.results {
-            match known.index.get(&*r.id) {
-                Some(&i) => set(&mut outcomes, i, r.outcome),
-                None => unknown.push(r),
-            }
-        }
-    }
-    if !unknown.is_empty() {
-        let mut known = rules.write().unwrap_or_else(|e| e.into_inner());
-        for r in unknown {
-            let next = known.meta.len() as u32;
-            let i = *known.index.entry(r.id.to_string()).or_insert(next);
-            if i == next {
-                known
-                    .meta
-                    .push((r.id.to_string(), r.title.to_string(), r.severity));
-            }
-            set(&mut outcomes, i, r.outcome);
-        }
-    }
-    acc.reports += 1;
-    acc.hosts.entry(hostname).or_default().add(ScanState {
-        scanned_at: d.scan.started_at.into_owned(),
-        scan_id: d.scan.id.into_owned(),
-        score: d.summary.score,
-        tags: d.target.tags,
-        outcomes,
-    });
-    Ok(())
+/// What folding one report needs besides the report.
+struct Cx<'a> {
+    path: &'a std::path::Path,
+    filters: &'a Filters,
+    rules: &'a RwLock<Rules>,
+    seen: &'a seen::Seen,
+    warn: &'a (dyn Fn(Warning) + Sync),
 }
 
-fn set(outcomes: &mut Vec<u8>, i: u32, o: Outcome) {
-    let i = i as usize;
-    if outcomes.len() <= i {
-        outcomes.resize(i + 1, ABSENT);
+impl Cx<'_> {
+    /// Parses one report and adds it to `acc`, unless the filters drop it
+    /// or it was read before.
+    fn reduce(&self, bytes: &[u8], acc: &mut Acc) -> Result<(), String> {
+        let read = read::digest(bytes)?;
+        let hostname = read.host(self.path);
+        let d = &read.digest;
+        if !self.filters.keeps_report(&hostname, &d.scan.started_at) {
+            return Ok(());
+        }
+        // Before the report is counted: past the rule limit it is skipped.
+        let outcomes = self.outcomes(&d.results)?;
+        let admitted = seen::admit(
+            &read,
+            &hostname,
+            self.path,
+            self.filters,
+            self.seen,
+            self.warn,
+            &mut acc.counts,
+        );
+        if !admitted {
+            return Ok(());
+        }
+        acc.hosts.entry(hostname).or_default().add(ScanState {
+            scanned_at: d.scan.started_at.to_string(),
+            scan_id: d.scan.id.to_string(),
+            identity: read.identity,
+            score: read.score,
+            tags: d.target.tags.clone(),
+            outcomes,
+        });
+        Ok(())
     }
-    outcomes[i] = code(o);
+
+    /// The results as (rule index, outcome code), by rule index, indexing
+    /// rules not seen before.
+    fn outcomes(&self, results: &[read::ResultPart]) -> Result<Vec<(u32, u8)>, String> {
+        let mut outcomes = Vec::with_capacity(results.len());
+        let mut unknown = Vec::new();
+        {
+            let known = self.rules.read().unwrap_or_else(|e| e.into_inner());
+            for r in results {
+                match known.index.get(&*r.id) {
+                    Some(&i) => outcomes.push((i, code(r.outcome))),
+                    None => unknown.push(r),
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            let mut known = self.rules.write().unwrap_or_else(|e| e.into_inner());
+            for r in unknown {
+                let i = match known.index.get(&*r.id) {
+                    Some(&i) => i,
+                    None => {
+                        if known.meta.len() >= MAX_FLEET_RULES {
+                            return Err(format!(
+                                "not read: the reports read so far name {MAX_FLEET_RULES} distinct rules, the most posture summarizes"
+                            ));
+                        }
+                        let i = known.meta.len() as u32;
+                        known.index.insert(r.id.to_string(), i);
+                        known.meta.push((
+                            r.id.to_string(),
+                            cut(&r.title, MAX_TITLE_BYTES),
+                            r.severity,
+                        ));
+                        i
+                    }
+                };
+                outcomes.push((i, code(r.outcome)));
+            }
+        }
+        // By rule index. Every result of one rule went to the same list
+        // above, in report order: of a rule listed twice, the last counts.
+        outcomes.reverse();
+        outcomes.sort_by_key(|(i, _)| *i);
+        outcomes.dedup_by_key(|(i, _)| *i);
+        Ok(outcomes)
+    }
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, with `…`.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 fn summarize(
@@ -434,7 +512,6 @@ fn summarize(
         .iter()
         .map(|(id, _, sev)| filters.keeps_rule(id, *sev))
         .collect();
-    let at = |v: &[u8], i: usize| v.get(i).copied().unwrap_or(ABSENT);
     let mut stats: Vec<RuleStat> = rules
         .meta
         .iter()
@@ -456,18 +533,18 @@ fn summarize(
         .collect();
     let mut hosts = Vec::with_capacity(acc.hosts.len());
     let mut drift = Vec::new();
-    let mut duplicates = 0;
+    let fail = code(Outcome::Fail);
     for (hostname, mut state) in acc.hosts {
         let Some(latest) = state.latest.take() else {
             continue;
         };
-        for (i, stat) in stats.iter_mut().enumerate() {
+        for &(i, c) in &latest.outcomes {
+            let i = i as usize;
             if !kept[i] {
                 continue;
             }
-            let Some(o) = outcome(at(&latest.outcomes, i)) else {
-                continue;
-            };
+            let stat = &mut stats[i];
+            let o = outcome(c);
             stat.hosts += 1;
             match o {
                 Outcome::Fail => stat.failing += 1,
@@ -483,16 +560,27 @@ fn summarize(
                 .or_default() += 1;
         }
         if let Some(prev) = &state.previous {
-            let fail = code(Outcome::Fail);
-            for (i, (id, _, severity)) in rules.meta.iter().enumerate() {
-                let (before, now) = (at(&prev.outcomes, i), at(&latest.outcomes, i));
-                if !kept[i]
-                    || before == ABSENT
-                    || now == ABSENT
-                    || (before == fail) == (now == fail)
-                {
+            // Both lists are by rule index: walk them together.
+            let (mut a, mut b) = (
+                prev.outcomes.iter().peekable(),
+                latest.outcomes.iter().peekable(),
+            );
+            while let (Some(&&(i, before)), Some(&&(j, now))) = (a.peek(), b.peek()) {
+                if i < j {
+                    a.next();
                     continue;
                 }
+                if j < i {
+                    b.next();
+                    continue;
+                }
+                a.next();
+                b.next();
+                let i = i as usize;
+                if !kept[i] || (before == fail) == (now == fail) {
+                    continue;
+                }
+                let (id, _, severity) = &rules.meta[i];
                 drift.push(Drift {
                     hostname: hostname.clone(),
                     rule: id.clone(),
@@ -507,15 +595,17 @@ fn summarize(
                 });
             }
         }
-        state
-            .trend
-            .sort_by(|a, b| (&a.scanned_at, &a.scan_id).cmp(&(&b.scanned_at, &b.scan_id)));
-        let before = state.trend.len();
-        state.trend.dedup_by(|a, b| a.scan_id == b.scan_id);
-        duplicates += before - state.trend.len();
+        state.trend.sort_by(|a, b| {
+            (&a.scanned_at, &a.scan_id)
+                .cmp(&(&b.scanned_at, &b.scan_id))
+                .then(a.score.total_cmp(&b.score))
+                .then(a.failed.cmp(&b.failed))
+        });
         hosts.push(HostStat {
-            failed: (0..rules.meta.len())
-                .filter(|&i| kept[i] && at(&latest.outcomes, i) == code(Outcome::Fail))
+            failed: latest
+                .outcomes
+                .iter()
+                .filter(|(i, c)| kept[*i as usize] && *c == fail)
                 .count(),
             score_change: state
                 .previous
@@ -570,8 +660,10 @@ fn summarize(
         },
         summary: FleetSummary {
             hosts: hosts.len(),
-            reports: acc.reports - duplicates,
-            duplicates,
+            reports: acc.counts.reports,
+            duplicates: acc.counts.duplicates,
+            conflicts: acc.counts.conflicts,
+            summaries_recomputed: acc.counts.recomputed,
             skipped: skipped_count,
             score,
             by_outcome,

@@ -55,6 +55,16 @@ fn headline(fleet: &Fleet) -> String {
     if s.duplicates > 0 {
         let _ = write!(line, ", {} duplicate(s) ignored", s.duplicates);
     }
+    if s.conflicts > 0 {
+        let _ = write!(line, ", {} reusing another report's scan id", s.conflicts);
+    }
+    if s.summaries_recomputed > 0 {
+        let _ = write!(
+            line,
+            ", {} with a summary recomputed from the results",
+            s.summaries_recomputed
+        );
+    }
     if let Some(score) = &s.score {
         let _ = write!(
             line,

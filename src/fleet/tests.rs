@@ -24,7 +24,13 @@ fn write(dir: &Path, name: &str, r: &Report) {
 
 fn run(dir: &Path, filters: &Filters) -> (Fleet, Vec<String>) {
     let warnings = Mutex::new(Vec::new());
-    let warn = |f: &str, r: &str| warnings.lock().unwrap().push(format!("{f}: {r}"));
+    let warn = |w: Warning| {
+        let line = match w {
+            Warning::Skipped { file, reason } => format!("{file}: {reason}"),
+            Warning::Note { file, note } => format!("note {file}: {note}"),
+        };
+        warnings.lock().unwrap().push(line)
+    };
     let fleet = aggregate(&[dir.to_path_buf()], filters, false, &warn).unwrap();
     let mut w = warnings.into_inner().unwrap();
     w.sort();
@@ -206,7 +212,7 @@ fn bad_files_are_skipped_named_and_counted() {
     assert!(reason("broken.json.gz").contains("gzip"));
     assert_eq!(f.skipped.len(), 6);
     // Strict stops at one of them.
-    let err = aggregate(&[d.to_path_buf()], &Filters::default(), true, &|_, _| {}).unwrap_err();
+    let err = aggregate(&[d.to_path_buf()], &Filters::default(), true, &|_| {}).unwrap_err();
     assert!(err.to_string().contains(".json"), "{err}");
 }
 
@@ -242,4 +248,193 @@ fn renders_every_format() {
     assert_eq!(csv.lines().count(), f.rules.len() + 1);
     insta::assert_snapshot!("fleet_table", render::table(&f));
     insta::assert_snapshot!("fleet_markdown", render::markdown(&f));
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+fn export_counts(dir: &Path) -> (export::Exported, Vec<String>) {
+    let warnings = Mutex::new(Vec::new());
+    let warn = |w: Warning| {
+        if let Warning::Note { file, note } = w {
+            warnings
+                .lock()
+                .unwrap()
+                .push(format!("note {file}: {note}"));
+        }
+    };
+    let done = export::export(
+        &[dir.to_path_buf()],
+        &Filters::default(),
+        export::ExportFormat::Ndjson,
+        None,
+        false,
+        Vec::new(),
+        &warn,
+    )
+    .unwrap();
+    (done, warnings.into_inner().unwrap())
+}
+
+#[test]
+fn aggregate_and_export_count_the_same_reports() {
+    // 300 files: 100 reports that all reuse one scan id, each claiming its
+    // own host (forged, or edited copies); a plain and a gzipped copy of
+    // each of 50 honest reports; and 50 honest reports once.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for i in 0..100 {
+        let mut r = scan_of(&format!("forged{i:03}"), 20, &[]);
+        r.scan.id = "6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40".into();
+        write(d, &format!("forged/{i:03}.json"), &r);
+    }
+    for i in 0..100 {
+        let text = crate::report::json::render(&scan_of(&format!("host{i:03}"), 21, &[]));
+        write_text(d, &format!("a/{i:03}.json"), &text);
+        if i < 50 {
+            std::fs::create_dir_all(d.join("b")).unwrap();
+            std::fs::write(d.join(format!("b/{i:03}.json.gz")), gzip(&text)).unwrap();
+        }
+    }
+    let (f, warnings) = run(d, &Filters::default());
+    let (done, notes) = export_counts(d);
+    let fleet_counts = (f.summary.reports, f.summary.duplicates, f.summary.conflicts);
+    assert_eq!(fleet_counts, (200, 50, 99));
+    assert_eq!(
+        (
+            done.counts.reports,
+            done.counts.duplicates,
+            done.counts.conflicts
+        ),
+        fleet_counts
+    );
+    assert_eq!(f.summary.hosts, 200, "every forged host is its own host");
+    // Each conflict is named, whichever copy came first.
+    for w in [&warnings, &notes] {
+        let conflicts: Vec<&String> = w.iter().filter(|w| w.contains("was read before")).collect();
+        assert_eq!(conflicts.len(), 99, "{w:?}");
+        assert!(
+            conflicts.iter().all(|c| c.contains("/forged/")),
+            "{conflicts:?}"
+        );
+    }
+    // Exact copies only: the same report under another host name is not one.
+    let mut r = scan_of("host000", 21, &[]);
+    r.target.hostname = Some("elsewhere".into());
+    write(d, "c/renamed.json", &r);
+    let (f, _) = run(d, &Filters::default());
+    assert_eq!((f.summary.reports, f.summary.conflicts), (201, 100));
+    assert_eq!(export_counts(d).0.counts.reports, 201);
+}
+
+fn write_text(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_summary_that_disagrees_with_the_results_is_recomputed() {
+    let dir = fleet_dir();
+    let d = dir.path();
+    let honest = scan_of("web09", 22, &[]);
+    let mut forged = serde_json::to_value(&honest).unwrap();
+    forged["summary"]["score"] = 100.0.into();
+    forged["summary"]["by_outcome"]["fail"] = 0.into();
+    write_text(d, "web09.json", &forged.to_string());
+    let (f, warnings) = run(d, &Filters::default());
+    let web09 = f.hosts.iter().find(|h| h.hostname == "web09").unwrap();
+    assert_eq!(web09.score, honest.summary.score);
+    assert_eq!(f.summary.summaries_recomputed, 1);
+    assert!(
+        warnings.iter().any(|w| w.starts_with("note ")
+            && w.contains("web09.json: the stored summary disagrees with the results")),
+        "{warnings:?}"
+    );
+    let (done, notes) = export_counts(d);
+    assert_eq!(done.counts.recomputed, 1);
+    assert_eq!(notes.len(), 1);
+}
+
+#[test]
+fn directories_are_searched_to_a_bounded_depth_without_following_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut deep = d.to_path_buf();
+    for level in 1..=read::MAX_DIR_DEPTH + 3 {
+        deep.push(format!("l{level}"));
+        std::fs::create_dir(&deep).unwrap();
+        if level == read::MAX_DIR_DEPTH || level == read::MAX_DIR_DEPTH + 2 {
+            write(&deep, "r.json", &scan_of(&format!("deep{level}"), 20, &[]));
+        }
+    }
+    // Links are not followed: a loop to the top, one to itself, one to a
+    // report elsewhere.
+    std::os::unix::fs::symlink(d, d.join("l1/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("self.json"), d.join("self.json")).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    write(other.path(), "x.json", &scan_of("linked", 20, &[]));
+    std::os::unix::fs::symlink(other.path().join("x.json"), d.join("linked.json")).unwrap();
+    // A wide directory is listed as it is read, not held whole.
+    for i in 0..3000 {
+        std::fs::write(d.join(format!("n{i:04}.txt")), "").unwrap();
+    }
+    let (f, warnings) = run(d, &Filters::default());
+    let hosts: Vec<&str> = f.hosts.iter().map(|h| h.hostname.as_str()).collect();
+    assert_eq!(hosts, [format!("deep{}", read::MAX_DIR_DEPTH)]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(&format!(
+            "/l{}: not searched: deeper than 32 directory levels below the path given",
+            read::MAX_DIR_DEPTH + 1
+        )),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn hostile_reports_are_skipped_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = serde_json::to_value(scan_of("web01", 20, &[])).unwrap();
+    let other = serde_json::to_value(scan_of("web02", 20, &[])).unwrap();
+    let deep_text = other.to_string().replacen(
+        "\"evidence\":[",
+        &format!("\"evidence\":[{}{},", "[".repeat(100), "]".repeat(100)),
+        1,
+    );
+    write_text(d, "deep.json", &deep_text);
+    let mut long_id = good.clone();
+    long_id["scan"]["id"] = "x".repeat(read::MAX_IDENTITY_BYTES + 1).into();
+    write_text(d, "long-id.json", &long_id.to_string());
+    let mut tags = good.clone();
+    tags["target"]["tags"] = (0..=read::MAX_TAGS).map(|i| format!("t{i}")).collect();
+    write_text(d, "tags.json", &tags.to_string());
+    let mut many = good.clone();
+    many["results"] = (0..=crate::report::read::MAX_RESULTS)
+        .map(|i| serde_json::json!({"id": format!("r{i}"), "title": "", "severity": "low", "outcome": "pass"}))
+        .collect();
+    write_text(d, "many.json", &many.to_string());
+    write_text(d, "good.json", &good.to_string());
+    let (f, warnings) = run(d, &Filters::default());
+    assert_eq!(f.summary.skipped, 3, "{warnings:?}");
+    let reason = |name: &str| warnings.iter().find(|w| w.contains(name)).unwrap().clone();
+    assert!(reason("long-id.json").contains("scan.id is 1025 bytes long; the limit is 1024"));
+    assert!(reason("tags.json").contains("more than 64 tags; the limit is 64"));
+    assert!(reason("many.json").contains("more than 50000 results; the limit is 50000"));
+    // Deep JSON in evidence costs aggregation nothing (it skips evidence):
+    // the report counts in both, and export says it left evidence out.
+    assert_eq!(f.summary.reports, 2);
+    let (done, notes) = export_counts(d);
+    assert_eq!(done.counts.reports, 2);
+    assert_eq!(done.skipped_count, 3);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("deep.json: references and evidence not exported: JSON nested deeper than 64 levels at line 1"),
+        "{notes:?}"
+    );
 }

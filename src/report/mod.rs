@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod ohdf;
+pub mod read;
 pub mod sarif;
 pub mod table;
 
@@ -25,7 +26,9 @@ use std::collections::BTreeMap;
 /// 2.0.0 added the `waived` outcome (a new value of a closed set, hence a
 /// major version), `waiver` and `section` on results, `target.tags` and the
 /// `waivers` list. 2.1.0 added `verdict` and `incomplete` on diagnostics.
-pub const SCHEMA_VERSION: &str = "2.1.0";
+/// 2.2.0 added `rules_count` on waivers, whose `rules` list became the first
+/// [`WAIVER_RULES_LISTED`] matches.
+pub const SCHEMA_VERSION: &str = "2.2.0";
 
 /// The major schema versions this build reads: 1.x reports lack only
 /// fields that 2.0 added, which read as empty.
@@ -279,9 +282,21 @@ pub struct WaiverStatus {
     pub expires: Option<String>,
     /// What the waiver did in this scan.
     pub status: WaiverState,
-    /// The evaluated rules it matched (none when out of scope).
+    /// The evaluated rules it matched (none when out of scope), at most
+    /// 20: the failures it waived (or, expired, no longer waives) first,
+    /// then the others, each in report order.
     pub rules: Vec<String>,
+    /// How many evaluated rules it matched in all (more than `rules` lists
+    /// when the list was cut). Absent in reports before 2.2, whose `rules`
+    /// listed every match.
+    #[serde(default)]
+    pub rules_count: usize,
 }
+
+/// At most this many rule ids are listed per waiver in
+/// [`WaiverStatus::rules`]: a waiver `*` matches every rule, and ten
+/// thousand of them must not list every rule each.
+pub const WAIVER_RULES_LISTED: usize = 20;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -343,24 +358,31 @@ pub fn score<'a>(results: impl Iterator<Item = (Severity, Outcome)> + 'a) -> f64
 }
 
 pub fn summarize(results: &[RuleReport]) -> Summary {
+    summarize_outcomes(results.iter().map(|r| (r.severity, r.outcome)))
+}
+
+/// The summary of results given as (severity, outcome) pairs.
+pub fn summarize_outcomes(results: impl Iterator<Item = (Severity, Outcome)> + Clone) -> Summary {
     let mut by_outcome: BTreeMap<Outcome, usize> = Outcome::ALL.iter().map(|o| (*o, 0)).collect();
     let mut by_severity: BTreeMap<Severity, BTreeMap<Outcome, usize>> = Severity::ALL
         .iter()
         .map(|s| (*s, Outcome::ALL.iter().map(|o| (*o, 0)).collect()))
         .collect();
-    for r in results {
-        *by_outcome.entry(r.outcome).or_default() += 1;
+    let mut total = 0;
+    for (severity, outcome) in results.clone() {
+        total += 1;
+        *by_outcome.entry(outcome).or_default() += 1;
         *by_severity
-            .entry(r.severity)
+            .entry(severity)
             .or_default()
-            .entry(r.outcome)
+            .entry(outcome)
             .or_default() += 1;
     }
     Summary {
-        total: results.len(),
+        total,
         by_outcome,
         by_severity,
-        score: score(results.iter().map(|r| (r.severity, r.outcome))),
+        score: score(results),
     }
 }
 
@@ -470,29 +492,10 @@ impl Report {
     }
 
     /// Reads a JSON report, accepting any schema version with the major
-    /// version this build knows. Errors name the line and column.
+    /// version this build knows, within the bounds of [`read`]; the summary
+    /// is recomputed from the results. Errors name the line and column.
     pub fn from_json(text: &str) -> Result<Report, String> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema_version: Option<String>,
-        }
-        let v: Version =
-            serde_json::from_str(text).map_err(|e| format!("not a JSON report: {e}"))?;
-        let Some(version) = v.schema_version else {
-            return Err("not a posture report: no `schema_version`".into());
-        };
-        let major = version
-            .split('.')
-            .next()
-            .and_then(|m| m.parse::<u64>().ok());
-        if !major.is_some_and(|m| READABLE_MAJORS.contains(&m)) {
-            let known: Vec<String> = READABLE_MAJORS.iter().map(|m| format!("{m}.x")).collect();
-            return Err(format!(
-                "report schema version {version} is not supported: this posture reads {}; use the posture version that wrote it",
-                known.join(" and ")
-            ));
-        }
-        serde_json::from_str(text).map_err(|e| format!("malformed report: {e}"))
+        read::parse(text).map(|loaded| loaded.report)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Decoding a waivers file, reporting every problem with its position.
 
-use super::{Scope, Waiver, Waivers};
+use super::{RulePattern, Scope, Waiver, Waivers};
 use crate::diag::Diagnostic;
 use crate::yaml::{self, Node, NodeKind};
 use globset::{GlobBuilder, GlobMatcher};
@@ -15,7 +15,25 @@ pub struct LoadError {
 }
 
 /// Waivers files larger than this are refused.
-const MAX_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A waivers file holds at most this many waivers.
+pub const MAX_WAIVERS: usize = 10_000;
+
+/// At most this many distinct globs (rule globs and host-name patterns) are
+/// compiled per file: each costs about 10 KiB, and each rule glob one match
+/// per evaluated rule. A plain rule id is not a glob and does not count.
+pub const MAX_GLOBS: usize = 1_000;
+
+/// `rule`, each host name and each tag are at most this long.
+pub const MAX_PATTERN_BYTES: usize = 256;
+
+/// `justification` and `approver` are at most this long: they are copied
+/// onto every failure the waiver covers.
+pub const MAX_TEXT_BYTES: usize = 4096;
+
+/// A scope lists at most this many host names, and this many tags.
+pub const MAX_SCOPE_ENTRIES: usize = 64;
 
 pub fn load_file(path: &Path) -> Result<Waivers, LoadError> {
     let file = path.display().to_string();
@@ -27,7 +45,11 @@ pub fn load_file(path: &Path) -> Result<Waivers, LoadError> {
         return Err(fail("not a regular file".into()));
     }
     if meta.len() > MAX_BYTES {
-        return Err(fail(format!("larger than {MAX_BYTES} bytes")));
+        return Err(fail(format!(
+            "the file is {} bytes; a waivers file is at most {} MiB (docs/waivers.md)",
+            meta.len(),
+            MAX_BYTES >> 20
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".into()))?;
@@ -41,6 +63,8 @@ pub fn parse(text: &str, file: &str) -> Result<Waivers, LoadError> {
     let mut cx = Cx {
         file: file.to_string(),
         diags: Vec::new(),
+        globs: HashMap::new(),
+        globs_refused: false,
     };
     let mut waivers = Vec::new();
     if let Some(mut top) = cx.fields(&root, "a waivers file", &["waivers"]) {
@@ -48,7 +72,20 @@ pub fn parse(text: &str, file: &str) -> Result<Waivers, LoadError> {
             None => cx.err(&root, "a waivers file needs a `waivers` list"),
             Some(list) => match &list.kind {
                 NodeKind::Seq(items) => {
-                    waivers.extend(items.iter().filter_map(|item| cx.waiver(item)));
+                    if let Some(extra) = items.get(MAX_WAIVERS) {
+                        cx.err(
+                            extra,
+                            format!(
+                                "more than {MAX_WAIVERS} waivers; a waivers file holds at most {MAX_WAIVERS} (docs/waivers.md)"
+                            ),
+                        );
+                    }
+                    waivers.extend(
+                        items
+                            .iter()
+                            .take(MAX_WAIVERS)
+                            .filter_map(|item| cx.waiver(item)),
+                    );
                 }
                 _ if list.is_null() => {}
                 _ => cx.err(
@@ -73,6 +110,11 @@ pub fn parse(text: &str, file: &str) -> Result<Waivers, LoadError> {
 struct Cx {
     file: String,
     diags: Vec<Diagnostic>,
+    /// Globs compiled so far, by pattern and case-insensitivity: a pattern
+    /// written many times is compiled once.
+    globs: HashMap<(String, bool), GlobMatcher>,
+    /// The glob limit was reported (once).
+    globs_refused: bool,
 }
 
 const WAIVER_KEYS: &[&str] = &["rule", "justification", "approver", "expires", "scope"];
@@ -130,9 +172,16 @@ impl Cx {
         Some(out)
     }
 
-    /// A non-empty string.
-    fn text(&mut self, node: &Node, key: &str) -> Option<String> {
+    /// A non-empty string of at most `max` bytes.
+    fn text(&mut self, node: &Node, key: &str, max: usize) -> Option<String> {
         match node.as_scalar() {
+            Some(s) if !node.is_null() && s.text.len() > max => {
+                self.err(
+                    node,
+                    format!("`{key}` is {} bytes long; the limit is {max}", s.text.len()),
+                );
+                None
+            }
             Some(s) if !node.is_null() && !s.text.trim().is_empty() => Some(s.text.clone()),
             Some(_) if !node.is_null() => {
                 self.err(node, format!("`{key}` must not be empty"));
@@ -158,18 +207,45 @@ impl Cx {
                 return Vec::new();
             }
         };
+        if let Some(extra) = items.get(MAX_SCOPE_ENTRIES) {
+            self.err(
+                extra,
+                format!("more than {MAX_SCOPE_ENTRIES} `{key}`; a scope lists at most {MAX_SCOPE_ENTRIES}"),
+            );
+            return Vec::new();
+        }
         items
             .into_iter()
-            .filter_map(|n| self.text(n, key).map(|t| (t, n)))
+            .filter_map(|n| self.text(n, key, MAX_PATTERN_BYTES).map(|t| (t, n)))
             .collect()
     }
 
     fn glob(&mut self, node: &Node, pattern: &str, case_insensitive: bool) -> Option<GlobMatcher> {
+        let key = (pattern.to_string(), case_insensitive);
+        if let Some(m) = self.globs.get(&key) {
+            return Some(m.clone());
+        }
+        if self.globs.len() >= MAX_GLOBS {
+            if !self.globs_refused {
+                self.globs_refused = true;
+                self.err(
+                    node,
+                    format!(
+                        "more than {MAX_GLOBS} distinct globs (rule globs and host names); a waivers file holds at most {MAX_GLOBS} (docs/waivers.md)"
+                    ),
+                );
+            }
+            return None;
+        }
         match GlobBuilder::new(pattern)
             .case_insensitive(case_insensitive)
             .build()
         {
-            Ok(g) => Some(g.compile_matcher()),
+            Ok(g) => {
+                let m = g.compile_matcher();
+                self.globs.insert(key, m.clone());
+                Some(m)
+            }
             Err(e) => {
                 self.err(node, format!("invalid glob `{pattern}`: {}", e.kind()));
                 None
@@ -181,7 +257,13 @@ impl Cx {
         let before = self.diags.len();
         let f = self.fields(node, "a waiver", WAIVER_KEYS)?;
         let required = |cx: &mut Cx, key: &str| match f.get(key) {
-            Some(n) => cx.text(n, key).map(|t| (t, *n)),
+            Some(n) => {
+                let max = match key {
+                    "justification" | "approver" => MAX_TEXT_BYTES,
+                    _ => MAX_PATTERN_BYTES,
+                };
+                cx.text(n, key, max).map(|t| (t, *n))
+            }
             None => {
                 cx.err(node, format!("a waiver needs `{key}`"));
                 None
@@ -191,7 +273,13 @@ impl Cx {
         let justification = required(self, "justification");
         let approver = required(self, "approver");
         let expires = required(self, "expires");
-        let matcher = rule.as_ref().and_then(|(r, n)| self.glob(n, r, false));
+        let matcher = rule.as_ref().and_then(|(r, n)| {
+            if is_plain_id(r) {
+                Some(RulePattern::Id)
+            } else {
+                self.glob(n, r, false).map(RulePattern::Glob)
+            }
+        });
         let expires = match expires {
             Some((e, _)) if e == "never" => Some(None),
             Some((e, _)) if is_date(&e) => Some(Some(e)),
@@ -249,6 +337,12 @@ impl Cx {
         }
         Some(scope)
     }
+}
+
+/// Whether `pattern` has no glob syntax, so that it matches exactly the
+/// rule id equal to it (globset treats every other character literally).
+fn is_plain_id(pattern: &str) -> bool {
+    !pattern.contains(['*', '?', '[', ']', '{', '}', '\\'])
 }
 
 /// `YYYY-MM-DD`, a real calendar day.
