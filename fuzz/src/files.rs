@@ -14,7 +14,9 @@
 //!
 //! Kinds: `f` file (the lines up to the next header are its content), `l`
 //! symlink, `d` directory, `p` FIFO, `s` sparse file of the given size, `c`
-//! character device (/dev/zero), `u` a file that cannot be read. A header
+//! character device (/dev/zero), `u` a file that cannot be read, `r` a
+//! file whose content is the body repeated (`@@ r /etc/passwd 100000`,
+//! `$N` in the body standing for the repetition's number). A header
 //! of a file or directory may end with ` #MODE` (octal, e.g. ` #0777`).
 //! Text before the first header is the content of the default file. A
 //! readable format lets the seed corpus be written by hand and from
@@ -23,6 +25,10 @@
 /// At most this many entries: enough for includes of includes, and an
 /// input stays cheap to build on disk.
 pub const MAX_ENTRIES: usize = 64;
+
+/// The bytes `r` entries of one input may make: past the target's read
+/// limit (16 MiB), so that cut files are tried too.
+pub const MAX_REPEAT_BYTES: usize = 24 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -60,6 +66,7 @@ pub fn decode(data: &[u8], default_path: &str) -> Vec<Entry> {
             });
         }
     }
+    let mut repeat_budget = MAX_REPEAT_BYTES;
     for record in records {
         if out.len() >= MAX_ENTRIES {
             break;
@@ -97,6 +104,11 @@ pub fn decode(data: &[u8], default_path: &str) -> Vec<Entry> {
             }
             'c' => (rest, Kind::CharDevice),
             'u' => (rest, Kind::Unreadable),
+            'r' => {
+                let (path, count) = rest.rsplit_once(' ').unwrap_or((rest, "1"));
+                let count = count.trim().parse().unwrap_or(1);
+                (path, Kind::File(repeat(body, count, &mut repeat_budget)))
+            }
             _ => continue,
         };
         out.push(Entry {
@@ -105,6 +117,33 @@ pub fn decode(data: &[u8], default_path: &str) -> Vec<Entry> {
             mode,
         });
     }
+    out
+}
+
+/// `body` `count` times, `$N` replaced by 0, 1, ..., within `budget` bytes.
+fn repeat(body: &[u8], count: u64, budget: &mut usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    if body.is_empty() {
+        return out;
+    }
+    for n in 0..count {
+        let number = n.to_string();
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(b"$N") {
+                out.extend_from_slice(number.as_bytes());
+                i += 2;
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        if out.len() >= *budget {
+            out.truncate(*budget);
+            break;
+        }
+    }
+    *budget -= out.len();
     out
 }
 
@@ -170,6 +209,10 @@ mod tests {
             ]
         );
         assert_eq!(decode(b"@@ f /a", "/m")[0].path, "/a");
+        assert_eq!(
+            decode(b"@@ r /p 3\nu$N:x\n", "/m")[0].kind,
+            Kind::File(b"u0:x\nu1:x\nu2:x\n".to_vec())
+        );
         assert_eq!(normalize("a/../../b/./c/"), "/b/c");
     }
 }

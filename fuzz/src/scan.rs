@@ -65,6 +65,11 @@ const COMMON: &[&str] = &[
 const MAX_SPARSE: usize = 2;
 const MAX_SPARSE_LEN: u64 = 8 << 30;
 
+/// The report and the inventory of any generated root stay below this
+/// (a scan of a whole real system gives about 1 MiB): every quoted string
+/// and every list of evidence is capped.
+const MAX_OUTPUT_BYTES: usize = 8 << 20;
+
 fn policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
     POLICIES.get_or_init(|| scan::builtin_policies().expect("the built-in policies"))
@@ -95,6 +100,15 @@ fn marker_text() -> String {
 }
 
 pub fn run(data: &[u8]) {
+    let (_base, root) = build(data);
+    if let Some(problem) = check(&root) {
+        panic!("{problem}");
+    }
+}
+
+/// The tree of `data` in a fresh temporary directory (removed when the
+/// first value is dropped), with the markers around it, and the root.
+pub fn build(data: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let base = tempfile::Builder::new()
         .prefix("posture-fuzz-")
         .tempdir_in(scratch())
@@ -176,7 +190,13 @@ pub fn run(data: &[u8]) {
         };
     }
 
-    let target = Target::root(&root).expect("the root");
+    (base, root)
+}
+
+/// Scans `root` and says what is wrong with the report or the inventory:
+/// too large, or holding the marker.
+pub fn check(root: &Path) -> Option<String> {
+    let target = Target::root(root).expect("the root");
     let selector = Selector {
         profile: Some(ALL_PROFILES.to_string()),
         ..Selector::default()
@@ -184,6 +204,23 @@ pub fn run(data: &[u8]) {
     let (report, facts) = scan::run(&target, policies(), &selector).expect("select every rule");
     let json = posture::report::json::render(&report);
     let inventory = facts.inventory().to_string();
+    if std::env::var_os("POSTURE_FUZZ_VERBOSE").is_some() {
+        eprintln!(
+            "report: {} bytes, {} results, {} diagnostics; inventory: {} bytes",
+            json.len(),
+            report.results.len(),
+            report.diagnostics.len(),
+            inventory.len()
+        );
+    }
+    for (what, text) in [("report", &json), ("inventory", &inventory)] {
+        if text.len() > MAX_OUTPUT_BYTES {
+            return Some(format!(
+                "the {what} is {} bytes, more than {MAX_OUTPUT_BYTES}",
+                text.len()
+            ));
+        }
+    }
     let m = marker();
     for (what, text) in [("report", &json), ("inventory", &inventory)] {
         if let Some(at) = text.find(m) {
@@ -196,12 +233,13 @@ pub fn run(data: &[u8]) {
             let to = (to..=text.len())
                 .find(|&i| text.is_char_boundary(i))
                 .unwrap_or(text.len());
-            panic!(
+            return Some(format!(
                 "a file outside the root reached the {what}:\n...{}...",
                 &text[from..to]
-            );
+            ));
         }
     }
+    None
 }
 
 /// Where the trees are built: tmpfs when there is one.
@@ -279,5 +317,21 @@ fn write_marker(dir: &Path, rel: &Path, root: &Path) {
     }
     if let Some(host) = make_parents(dir, rel) {
         let _ = write_new(&host, marker_text().as_bytes(), 0o644);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check sees a leak: scanned from one level up, the markers next
+    /// to the root are inside, and must show.
+    #[test]
+    fn a_scan_that_reads_outside_is_caught() {
+        let (_base, root) = build(b"@@ l /etc/passwd -> ../../../etc/passwd\n");
+        assert_eq!(check(&root), None);
+        let above = root.parent().unwrap();
+        let found = check(above).expect("the marker next to the root");
+        assert!(found.contains(marker()), "{found}");
     }
 }
