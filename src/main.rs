@@ -161,7 +161,8 @@ struct ScanArgs {
     skip_rules: Vec<String>,
     /// Label the target with TAG (`prod`, `dmz`, ...); repeat for several.
     /// Tags are recorded in the report and matched by waiver scopes.
-    #[arg(long = "tag", value_name = "TAG")]
+    /// At most 64 tags of at most 1024 bytes each.
+    #[arg(long = "tag", value_name = "TAG", value_parser = parse_tag)]
     tags: Vec<String>,
     #[command(flatten)]
     output: OutputArgs,
@@ -228,6 +229,17 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
         .find(|sev| sev.as_str() == s)
         .map(|sev| FailOn(Some(*sev)))
         .ok_or_else(|| "expected one of: info, low, medium, high, critical, none".to_string())
+}
+
+fn parse_tag(s: &str) -> Result<String, String> {
+    let max = posture::report::read::MAX_IDENTITY_BYTES;
+    if s.len() > max {
+        return Err(format!(
+            "a tag is at most {max} bytes; this one is {}",
+            s.len()
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_score(s: &str) -> Result<f64, String> {
@@ -477,7 +489,7 @@ fn load_policies(args: &PolicyArgs) -> Result<Vec<Policy>> {
             Err(e) => diagnostics.extend(e.diagnostics),
         }
     }
-    diagnostics.extend(policy::duplicate_ids(&out));
+    diagnostics.extend(policy::check_together(&out));
     if !diagnostics.is_empty() {
         bail!("invalid policy:\n{}", policy::LoadError { diagnostics });
     }
@@ -515,6 +527,13 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
         rules: args.rules.clone(),
         skip_rules: args.skip_rules.clone(),
     };
+    if args.tags.len() > posture::report::read::MAX_TAGS {
+        bail!(
+            "{} --tag options; at most {} are kept in a report",
+            args.tags.len(),
+            posture::report::read::MAX_TAGS
+        );
+    }
     let (mut report, facts) = scan::run(&target, &policies, &selector)?;
     report.target.tags = args.tags.clone();
     if args.timings {
@@ -877,7 +896,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
                     Err(e) => diagnostics.extend(e.diagnostics),
                 }
             }
-            diagnostics.extend(policy::duplicate_ids(&loaded));
+            diagnostics.extend(policy::check_together(&loaded));
             if diagnostics.is_empty() && loaded.iter().all(|p| p.rules.is_empty()) {
                 bail!(
                     "no rules in {}; a policy needs at least one rule to check anything",

@@ -36,7 +36,7 @@ pub fn builtin_policies() -> Result<Vec<Policy>, LoadError> {
             Err(e) => diagnostics.extend(e.diagnostics),
         }
     }
-    diagnostics.extend(policy::duplicate_ids(&out));
+    diagnostics.extend(policy::check_together(&out));
     if diagnostics.is_empty() {
         Ok(out)
     } else {

@@ -241,3 +241,95 @@ fn a_million_bad_lines_give_a_hundred_diagnostics_and_a_count() {
     );
     assert!(size < 256 * 1024, "report of {size} bytes");
 }
+
+#[test]
+fn a_long_host_name_is_not_copied_into_the_report() {
+    let t = root();
+    let r = t.path();
+    write(r, "/etc/hostname", &[b'h'; 100_000]);
+    let (report, size) = scan(r, &["ssh-root-login-disabled"]);
+    assert!(
+        report["target"]["hostname"].is_null(),
+        "{}",
+        report["target"]
+    );
+    let diags = diagnostics(&report);
+    assert!(diags.contains("/etc/hostname"), "{diags}");
+    assert!(diags.contains("100000 bytes long"), "{diags}");
+    assert!(size < 64 * 1024, "report of {size} bytes");
+}
+
+#[test]
+fn tags_are_bounded_like_the_readers_bound_them() {
+    let t = root();
+    let scan = |tags: &[String]| {
+        let mut cmd = Command::cargo_bin("posture").unwrap();
+        cmd.args([
+            "scan",
+            "--format",
+            "json",
+            "--rule",
+            "ssh-root-login-disabled",
+        ])
+        .arg("--root")
+        .arg(t.path());
+        for tag in tags {
+            cmd.args(["--tag", tag]);
+        }
+        cmd.output().unwrap()
+    };
+    let long = scan(&["x".repeat(1025)]);
+    assert_eq!(long.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&long.stderr).contains("at most 1024 bytes"));
+    let many: Vec<String> = (0..65).map(|i| format!("t{i}")).collect();
+    let out = scan(&many);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("65 --tag options"));
+    // At the limits the report is written, and posture reads it again.
+    let mut most: Vec<String> = (0..63).map(|i| format!("t{i}")).collect();
+    most.push("y".repeat(1024));
+    let out = scan(&most);
+    assert!(matches!(out.status.code(), Some(0 | 1 | 3)));
+    let saved = t.path().join("report.json");
+    fs::write(&saved, &out.stdout).unwrap();
+    let again = Command::cargo_bin("posture")
+        .unwrap()
+        .args(["report", "--format", "json"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(again.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let read = report_schema::report_json(&again.stdout);
+    assert_eq!(read["target"]["tags"].as_array().unwrap().len(), 64);
+}
+
+#[test]
+fn rule_ids_are_bounded_like_the_readers_bound_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    let id = "a".repeat(257);
+    fs::write(
+        &policy,
+        format!(
+            "policy: {{id: p, title: P, version: '1'}}\nrules:\n  - id: {id}\n    title: T\n    severity: low\n    check: {{file: /etc/passwd, exists: true}}\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .args(["rules", "check"])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("p.yaml:3:"), "{err}");
+    assert!(
+        err.contains("rule id is 257 bytes long; the limit is 256"),
+        "{err}"
+    );
+}

@@ -153,7 +153,7 @@ fn selected(rule: &posture::policy::Rule) -> bool {
 fn rules_on_disk() -> Vec<posture::policy::Policy> {
     let policies =
         posture::policy::load_dir(&manifest_dir().join("rules")).unwrap_or_else(|e| panic!("{e}"));
-    let dups = posture::policy::duplicate_ids(&policies);
+    let dups = posture::policy::check_together(&policies);
     assert!(dups.is_empty(), "{dups:?}");
     policies
 }

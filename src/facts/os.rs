@@ -289,12 +289,32 @@ fn first_line(
     if file.truncated {
         diags.push(truncated(&file.path));
     }
-    let line = lines(&file.text)
-        .map(|(_, line)| line.trim())
-        .find(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_string);
-    Ok(line)
+    let Some((number, line)) = lines(&file.text)
+        .map(|(number, line)| (number, line.trim()))
+        .find(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+    else {
+        return Ok(None);
+    };
+    // Host names, kernel releases and architectures are short; a long line
+    // is not one, and would make every report of this root huge.
+    if line.len() > MAX_VALUE_BYTES {
+        let mut d = Diagnostic::incomplete(
+            file.path.as_str(),
+            format!(
+                "ignored: the value is {} bytes long; at most {MAX_VALUE_BYTES} are read",
+                line.len()
+            ),
+        );
+        d.line = Some(number);
+        diags.push(d);
+        return Ok(None);
+    }
+    Ok(Some(line.to_string()))
 }
+
+/// The longest host name, kernel release or architecture read: the
+/// report readers' limit for a host name.
+const MAX_VALUE_BYTES: usize = crate::report::read::MAX_IDENTITY_BYTES;
 
 fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();

@@ -187,7 +187,7 @@ pub fn load_files(name: &str, files: &[(String, String)]) -> Result<Policy, Load
         Some(mut p) if diagnostics.is_empty() => {
             p.file = name.to_string();
             p.digest = format!("sha256:{:x}", hasher.finalize());
-            diagnostics.extend(duplicate_ids(std::slice::from_ref(&p)));
+            diagnostics.extend(check_together(std::slice::from_ref(&p)));
             if diagnostics.is_empty() {
                 Ok(p)
             } else {
@@ -960,7 +960,15 @@ impl Cx {
         };
         f.finish(self, "a rule", RULE_KEYS);
         if let Some(id) = &id {
-            if !valid_id(id) {
+            if id.len() > MAX_RULE_ID_BYTES {
+                self.err(
+                    node,
+                    format!(
+                        "rule id is {} bytes long; the limit is {MAX_RULE_ID_BYTES}",
+                        id.len()
+                    ),
+                );
+            } else if !valid_id(id) {
                 self.err(
                     node,
                     format!("rule id `{id}` must be lowercase letters, digits, `-`, `_` or `.`"),
@@ -1764,10 +1772,27 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Rule ids must be unique across every policy of a scan.
-pub fn duplicate_ids(policies: &[Policy]) -> Vec<Diagnostic> {
+/// A rule id is at most this long: what every report reader accepts.
+pub const MAX_RULE_ID_BYTES: usize = crate::report::read::MAX_RULE_ID_BYTES;
+
+/// The policies of one scan hold at most this many rules, so that each
+/// report they give can be read again (`report`, `diff`, `aggregate`).
+pub const MAX_RULES: usize = crate::report::read::MAX_RESULTS;
+
+/// What must hold across every policy of a scan: rule ids are unique, and
+/// there are at most [`MAX_RULES`] rules.
+pub fn check_together(policies: &[Policy]) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     let mut out = Vec::new();
+    let count: usize = policies.iter().map(|p| p.rules.len()).sum();
+    if count > MAX_RULES {
+        let names: Vec<&str> = policies.iter().map(|p| p.file.as_str()).take(3).collect();
+        out.push(Diagnostic::new(
+            names.join(", "),
+            format!("{count} rules; a scan evaluates at most {MAX_RULES}"),
+        ));
+        return out;
+    }
     for rule in policies.iter().flat_map(|p| &p.rules) {
         if let Some(first) = seen.insert(&rule.id, &rule.location) {
             let (file, line) = split_location(&rule.location);
@@ -1883,6 +1908,33 @@ mod tests {
                 "p.yaml:23:7: a check has one probe; found package, sysctl: use `all` to combine them",
                 "p.yaml:31:14: `user` items have no field `colour`; fields: name, uid, gid, gecos, home, shell, login_shell, duplicate_uid, duplicate_name, group_exists, home_exists, home_mode, home_uid, home_gid, home_owned, password_state, hash_algorithm, last_change, min_days, max_days, warn_days, inactive_days, expire_date",
             ]
+        );
+    }
+
+    #[test]
+    fn a_scan_holds_at_most_max_rules() {
+        let one = load_str(
+            &policy("  - id: r\n    title: R\n    severity: low\n    check: {file: /etc/passwd, exists: true}\n"),
+            "p.yaml",
+        )
+        .unwrap();
+        let mut big = one.clone();
+        big.rules = (0..MAX_RULES)
+            .map(|i| {
+                let mut r = one.rules[0].clone();
+                r.id = format!("r{i}");
+                r
+            })
+            .collect();
+        assert!(check_together(std::slice::from_ref(&big)).is_empty());
+        let got = check_together(&[big, one]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].message,
+            format!(
+                "{} rules; a scan evaluates at most {MAX_RULES}",
+                MAX_RULES + 1
+            )
         );
     }
 

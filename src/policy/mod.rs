@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use load::{
-    all_profiles, duplicate_ids, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
+    all_profiles, check_together, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
     POLICY_FILE,
 };
 pub use pattern::Pattern;
