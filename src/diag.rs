@@ -5,6 +5,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A problem in an input file. `line` and `column` are 1-based.
@@ -90,6 +91,33 @@ impl fmt::Display for Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn smallest_keeps_the_same_whatever_the_order() {
+        use super::*;
+        let all: Vec<Diagnostic> = (0..MAX_KEPT + 50)
+            .map(|i| Diagnostic::new(format!("/f{i:05}"), "bad"))
+            .collect();
+        let mut forward = Smallest::default();
+        let mut backward = Smallest::default();
+        for d in &all {
+            forward.insert(d.clone());
+        }
+        // A kept one again is not counted twice.
+        forward.insert(all[0].clone());
+        for d in all.iter().rev() {
+            backward.insert(d.clone());
+        }
+        let got = forward.to_vec();
+        assert!(got == backward.to_vec());
+        assert_eq!(got.len(), MAX_KEPT + 1);
+        assert_eq!(got[0].file, "/f00000");
+        assert_eq!(got[MAX_KEPT - 1].file, format!("/f{:05}", MAX_KEPT - 1));
+        assert_eq!(
+            got[MAX_KEPT].message,
+            format!("50 more problem(s) not listed: a scan lists at most {MAX_KEPT}")
+        );
+    }
+
     use super::*;
 
     #[test]
@@ -195,6 +223,56 @@ impl Collector {
         over.sort();
         for (file, dropped) in over {
             out.push(Diagnostic::new(file, format!("{dropped}{LEFT_OUT}")));
+        }
+        out
+    }
+}
+
+/// At most this many diagnostics are kept for one scan, whatever the
+/// number of files that have problems.
+pub const MAX_KEPT: usize = 2000;
+
+/// The [`MAX_KEPT`] first diagnostics in their sort order, whatever the
+/// order they come in (so a report does not depend on which thread ran
+/// first), and a count of the rest.
+#[derive(Debug, Default)]
+pub struct Smallest {
+    set: BTreeSet<Diagnostic>,
+    dropped: usize,
+    dropped_incomplete: bool,
+}
+
+impl Smallest {
+    pub fn insert(&mut self, d: Diagnostic) {
+        if self.set.len() == MAX_KEPT && self.set.last().is_some_and(|last| d >= *last) {
+            if !self.set.contains(&d) {
+                self.dropped += 1;
+                self.dropped_incomplete |= d.incomplete;
+            }
+            return;
+        }
+        if self.set.insert(d) && self.set.len() > MAX_KEPT {
+            if let Some(last) = self.set.pop_last() {
+                self.dropped += 1;
+                self.dropped_incomplete |= last.incomplete;
+            }
+        }
+    }
+
+    /// The diagnostics kept, sorted, at most [`MAX_PER_FILE`] per file,
+    /// then one that counts those left out.
+    pub fn to_vec(&self) -> Vec<Diagnostic> {
+        let mut out = capped(self.set.iter().cloned().collect());
+        if self.dropped > 0 {
+            let mut d = Diagnostic::new(
+                "*",
+                format!(
+                    "{} more problem(s) not listed: a scan lists at most {MAX_KEPT}",
+                    self.dropped
+                ),
+            );
+            d.incomplete = self.dropped_incomplete;
+            out.push(d);
         }
         out
     }

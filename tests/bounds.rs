@@ -333,3 +333,30 @@ fn rule_ids_are_bounded_like_the_readers_bound_them() {
         "{err}"
     );
 }
+
+#[test]
+fn problems_in_many_files_are_listed_up_to_the_scan_limit() {
+    let t = root();
+    let r = t.path();
+    for i in 0..3000 {
+        write(
+            r,
+            &format!("/etc/sysctl.d/{i:04}.conf"),
+            b"this is not an assignment\n",
+        );
+    }
+    let (report, size) = scan(r, &[]);
+    let diags = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 2001, "{}", diags.len());
+    assert_eq!(diags[0]["file"], "/etc/sysctl.d/0000.conf");
+    let last = &diags[2000];
+    assert_eq!(last["file"], "*");
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("more problem(s) not listed: a scan lists at most 2000"),
+        "{last}"
+    );
+    assert!(size < 4 << 20, "report of {size} bytes");
+}

@@ -123,7 +123,7 @@ pub struct Facts<'t> {
     globs: Keyed<String, Result<Collected<Vec<String>>, FactError>>,
     config: Keyed<(String, u8, bool), ConfigResult>,
     json: Keyed<String, Result<Collected<Value>, FactError>>,
-    diagnostics: Mutex<Vec<Diagnostic>>,
+    diagnostics: Mutex<crate::diag::Smallest>,
     timings: Mutex<Vec<(String, Duration)>>,
 }
 
@@ -163,7 +163,7 @@ impl<'t> Facts<'t> {
             globs: Keyed::default(),
             config: Keyed::default(),
             json: Keyed::default(),
-            diagnostics: Mutex::new(Vec::new()),
+            diagnostics: Mutex::new(crate::diag::Smallest::default()),
             timings: Mutex::new(Vec::new()),
         }
     }
@@ -204,14 +204,10 @@ impl<'t> Facts<'t> {
 
     /// Problems met while parsing the target's files, sorted.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut d = self
-            .diagnostics
+        self.diagnostics
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        d.sort();
-        d.dedup();
-        crate::diag::capped(d)
+            .to_vec()
     }
 
     /// How long each fact took to compute, slowest first.
@@ -227,10 +223,10 @@ impl<'t> Facts<'t> {
 
     fn note(&self, diags: &[Diagnostic]) {
         if !diags.is_empty() {
-            self.diagnostics
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend_from_slice(diags);
+            let mut kept = self.diagnostics.lock().unwrap_or_else(|e| e.into_inner());
+            for d in diags {
+                kept.insert(d.clone());
+            }
         }
     }
 
