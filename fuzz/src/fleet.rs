@@ -32,7 +32,7 @@ pub fn run(data: &[u8]) {
         let mut f = std::fs::File::create(p).expect("create a report file");
         f.write_all(data).expect("write a report file");
     }
-    let quiet = |_: &str, _: &str| {};
+    let quiet = |_: fleet::Warning| {};
     let filters = Filters::default();
     if let Ok(fleet) = fleet::aggregate(&[dir.to_path_buf()], &filters, false, &quiet) {
         for format in FORMATS {

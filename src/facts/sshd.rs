@@ -99,6 +99,9 @@ pub fn parse(
         diags: Vec::new(),
         subsystems: Vec::new(),
         too_deep: false,
+        included_files: 0,
+        included_bytes: 0,
+        spent: false,
     };
     parser.parse_file(main_path, main_text, 0, &Scope::Global);
     let mut config = parser.config;
@@ -712,6 +715,13 @@ struct Parser<'r> {
     /// do includes here: a file that includes itself twice would
     /// otherwise be read 2^16 times.
     too_deep: bool,
+    /// Files and bytes read through `Include` so far. sshd caps only the
+    /// depth, so a fan-out of files that include each other several times
+    /// over would take forever; past [`MAX_INCLUDED_FILES`] or
+    /// [`MAX_INCLUDED_BYTES`] no further Include is read.
+    included_files: usize,
+    included_bytes: u64,
+    spent: bool,
 }
 
 impl Parser<'_> {
@@ -898,7 +908,7 @@ impl Parser<'_> {
             return;
         }
         for arg in args {
-            if self.too_deep {
+            if self.too_deep || self.spent {
                 return;
             }
             let pattern = if arg.starts_with('/') || arg.starts_with('~') {
@@ -920,6 +930,29 @@ impl Parser<'_> {
             }
             let files = (self.read_glob)(&pattern);
             for file in files {
+                if self.spent {
+                    return;
+                }
+                let size = file.content.as_ref().map_or(0, |t| t.len() as u64);
+                if self.included_files == MAX_INCLUDED_FILES
+                    || self.included_bytes + size > MAX_INCLUDED_BYTES
+                {
+                    self.spent = true;
+                    self.diags.push(
+                        Diagnostic::incomplete(
+                            path,
+                            format!(
+                                "Include `{pattern}`: the configuration includes more than \
+                                 {MAX_INCLUDED_FILES} files or {} MiB; no further Include is read",
+                                MAX_INCLUDED_BYTES >> 20
+                            ),
+                        )
+                        .at(line_no, None),
+                    );
+                    return;
+                }
+                self.included_files += 1;
+                self.included_bytes += size;
                 if !self.config.files.contains(&file.path) {
                     self.config.files.push(file.path.clone());
                 }
@@ -1876,6 +1909,54 @@ mod tests {
         let (_, diags) = fs.parse("Include loop.conf\n");
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(fs.calls.len(), MAX_INCLUDE_DEPTH);
+    }
+
+    #[test]
+    fn include_fan_out_stops_at_the_file_budget() {
+        // Depth 8, each level including the next four times: 4^8 files
+        // without the budget.
+        let mut fs = FakeFs::new();
+        for level in 0..8 {
+            let name = format!("/etc/ssh/l{level}");
+            let next = format!("l{} ", level + 1).repeat(4);
+            fs = fs.with(
+                &name,
+                &[(&name, Ok(&format!("Include {next}\nAllowUsers u{level}\n")))],
+            );
+        }
+        let (config, diags) = fs.parse("Include l0\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].incomplete);
+        assert!(
+            diags[0].message.contains("includes more than 256 files"),
+            "{}",
+            diags[0].message
+        );
+        // Each file read makes at most its four calls (the last level's
+        // match nothing), and none after the budget is spent.
+        assert!(
+            fs.calls.len() <= 4 * (MAX_INCLUDED_FILES + 1),
+            "{}",
+            fs.calls.len()
+        );
+        assert_eq!(config.files.len(), 9);
+    }
+
+    #[test]
+    fn include_bytes_stop_at_the_byte_budget() {
+        let big = "# filler\n".repeat(1 << 20);
+        let mut fs = FakeFs::new().with(
+            "/etc/ssh/big.conf",
+            &[("/etc/ssh/big.conf", Ok(big.as_str()))],
+        );
+        let (_, diags) = fs.parse("Include big.conf\nInclude big.conf\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, Some(2));
+        assert!(
+            diags[0].message.contains("or 16 MiB"),
+            "{}",
+            diags[0].message
+        );
     }
 
     #[test]

@@ -357,25 +357,12 @@ impl<'t> Facts<'t> {
                 return Ok(Collected::new(None, Vec::new()));
             };
             let mut cut = Vec::new();
-            // sshd caps only the depth of includes; a fan-out of files that
-            // include each other several times over would never end here.
-            let (mut files, mut bytes, mut spent) = (0usize, 0u64, false);
+            // The parser stops at its budget of files and bytes; reading
+            // stops there too, so a glob of many large files is not read
+            // only to be dropped. One file past either limit is returned,
+            // for the parser to say what was left out.
+            let (mut files, mut bytes) = (0usize, 0u64);
             let mut read_glob = |pattern: &str| -> Vec<sshd::IncludedFile> {
-                if spent {
-                    return Vec::new();
-                }
-                if files >= sshd::MAX_INCLUDED_FILES || bytes >= sshd::MAX_INCLUDED_BYTES {
-                    spent = true;
-                    return vec![sshd::IncludedFile {
-                        path: pattern.to_string(),
-                        content: Err(format!(
-                            "the configuration includes more than {} files or {} MiB; \
-                             no further Include is read",
-                            sshd::MAX_INCLUDED_FILES,
-                            sshd::MAX_INCLUDED_BYTES >> 20
-                        )),
-                    }];
-                }
                 let paths = match self.target.glob(pattern) {
                     Ok(p) => p,
                     Err(e) => {
@@ -385,20 +372,31 @@ impl<'t> Facts<'t> {
                         }]
                     }
                 };
-                let room = sshd::MAX_INCLUDED_FILES - files;
-                let left_out = paths.len().saturating_sub(room);
-                let mut included: Vec<sshd::IncludedFile> = paths
+                let room = (sshd::MAX_INCLUDED_FILES + 1).saturating_sub(files);
+                paths
                     .into_iter()
                     .take(room)
                     .map(|path| {
                         files += 1;
-                        let budget = sshd::MAX_INCLUDED_BYTES - bytes;
+                        let budget = (sshd::MAX_INCLUDED_BYTES + 1).saturating_sub(bytes);
+                        if budget == 0 {
+                            let content = Err(format!(
+                                "not read: the included files already hold {} MiB",
+                                sshd::MAX_INCLUDED_BYTES >> 20
+                            ));
+                            return sshd::IncludedFile { path, content };
+                        }
                         let content = match self.target.read_text_capped(&path, budget) {
                             Ok(Some(t)) => {
+                                // What was read counts, whole lines kept or not.
+                                bytes += if t.truncated {
+                                    budget
+                                } else {
+                                    t.text.len() as u64
+                                };
                                 if t.truncated {
                                     cut.push(truncated(&path));
                                 }
-                                bytes += t.text.len() as u64;
                                 Ok(t.text)
                             }
                             Ok(None) => Err("file vanished while reading".to_string()),
@@ -406,19 +404,7 @@ impl<'t> Facts<'t> {
                         };
                         sshd::IncludedFile { path, content }
                     })
-                    .collect();
-                if left_out > 0 {
-                    spent = true;
-                    included.push(sshd::IncludedFile {
-                        path: pattern.to_string(),
-                        content: Err(format!(
-                            "{left_out} more file(s) match; the configuration includes more \
-                             than {} files, and no further Include is read",
-                            sshd::MAX_INCLUDED_FILES
-                        )),
-                    });
-                }
-                included
+                    .collect()
             };
             let mut diags = Vec::new();
             let body = whole_lines(&main, &mut diags);
