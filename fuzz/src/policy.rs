@@ -45,7 +45,7 @@ pub fn run(data: &[u8]) {
 
 fn evaluate(p: &Policy) {
     let policies = std::slice::from_ref(p);
-    let _ = policy::duplicate_ids(policies);
+    let _ = policy::check_together(policies);
     let all: Vec<_> = p.rules.iter().map(|r| (p, r)).collect();
     let _ = policy::summary::summarize(all.iter().copied()).to_text();
     let _ = policy::catalog::markdown(&all);
