@@ -184,17 +184,7 @@ impl<'a> From<ResultLite<'a>> for ResultRow<'a> {
     }
 }
 
-impl read::ResultView for ResultLite<'_> {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-}
+read::result_view!(ResultLite);
 
 /// A report's rows: with references and evidence when its JSON is within
 /// the bounds of [`crate::report::read::check_shape`], else without them
@@ -209,17 +199,7 @@ fn view(bytes: &[u8]) -> Result<(read::Read<'_, ResultRow<'_>>, Option<String>),
     }
 }
 
-impl read::ResultView for ResultRow<'_> {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-}
+read::result_view!(ResultRow);
 
 fn rows_of<'a>(
     read: &'a read::Read<'a, ResultRow<'a>>,

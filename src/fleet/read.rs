@@ -231,17 +231,26 @@ pub trait ResultView {
     fn outcome(&self) -> Outcome;
 }
 
-impl ResultView for ResultPart<'_> {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
+/// [`ResultView`] for result types with `id`, `severity` and `outcome`
+/// fields.
+macro_rules! result_view {
+    ($($ty:ident),+) => {
+        $(impl $crate::fleet::read::ResultView for $ty<'_> {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn severity(&self) -> $crate::policy::Severity {
+                self.severity
+            }
+            fn outcome(&self) -> $crate::engine::Outcome {
+                self.outcome
+            }
+        })+
+    };
 }
+pub(crate) use result_view;
+
+result_view!(ResultPart);
 
 /// A report read for aggregation or export.
 #[derive(Debug)]
