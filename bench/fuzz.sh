@@ -25,6 +25,7 @@
 # kept between runs; fuzz/corpus/NAME (the seeds) is only read. To keep a
 # finding as a regression input, minimize it (`cargo fuzz tmin NAME FILE`)
 # and copy it to fuzz/regressions/NAME/; fuzz/tests/replay.rs runs those.
+# With FUZZ_FAIL=1 the script exits 1 when any target found something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -47,7 +48,7 @@ if [ "$sanitizer" != none ]; then
 fi
 triple=$(rustc ${toolchain[@]+"${toolchain[@]}"} -vV | sed -n 's/^host: //p')
 (cd fuzz && cargo ${toolchain[@]+"${toolchain[@]}"} fuzz build --sanitizer "$sanitizer")
-bins=fuzz/target/$triple/release
+bins=${CARGO_TARGET_DIR:-fuzz/target}/$triple/release
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
@@ -73,6 +74,10 @@ for t in "${targets[@]}"; do
         "$(( ${execs:-0} / (took > 0 ? took : 1) ))" "$(find "$out/corpus/$t" -type f | wc -l)" \
         "$(count crash)" "$(count timeout)" "$(count oom)" >>"$summary"
     after=$(find "$out/artifacts/$t" -type f | wc -l)
-    [ "$after" = "$before" ] || echo "   $((after - before)) new finding(s) in $out/artifacts/$t (log: $log)" >&2
+    if [ "$after" != "$before" ]; then
+        echo "   $((after - before)) new finding(s) in $out/artifacts/$t (log: $log)" >&2
+        found=1
+    fi
 done
 cat "$summary"
+[ -z "${FUZZ_FAIL:-}" ] || [ -z "${found:-}" ]
