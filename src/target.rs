@@ -206,6 +206,11 @@ impl Target {
         Ok(t)
     }
 
+    /// The most bytes [`Target::read_text`] reads of one file.
+    pub fn read_cap(&self) -> u64 {
+        self.read_cap
+    }
+
     pub fn with_read_cap(mut self, cap: u64) -> Target {
         self.read_cap = cap;
         self

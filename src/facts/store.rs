@@ -378,7 +378,9 @@ impl<'t> Facts<'t> {
                     .take(room)
                     .map(|path| {
                         files += 1;
-                        let budget = (sshd::MAX_INCLUDED_BYTES + 1).saturating_sub(bytes);
+                        let budget = (sshd::MAX_INCLUDED_BYTES + 1)
+                            .saturating_sub(bytes)
+                            .min(self.target.read_cap());
                         if budget == 0 {
                             let content = Err(format!(
                                 "not read: the included files already hold {} MiB",
