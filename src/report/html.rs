@@ -17,7 +17,7 @@
 //! - Every piece of report text is escaped: evidence holds values read from
 //!   the target's files, which whoever controls that host can write.
 
-use super::{Report, RuleReport, WaiverRef, WaiverState};
+use super::{Report, RuleReport, WaiverRef, WaiverState, WaiverStatus};
 use crate::engine::{Evidence, Outcome};
 use crate::policy::Severity;
 use std::collections::BTreeMap;
@@ -429,6 +429,20 @@ fn waiver_state_label(s: WaiverState) -> &'static str {
     }
 }
 
+/// The rules a waiver matched, with how many the list leaves out.
+fn rule_list(w: &WaiverStatus) -> String {
+    let mut list = w
+        .rules
+        .iter()
+        .map(|r| format!("<code>{}</code>", escape(r)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if w.rules_not_listed() > 0 {
+        let _ = write!(list, " and {} more", w.rules_not_listed());
+    }
+    list
+}
+
 fn waivers(out: &mut String, report: &Report) {
     out.push_str(
         "<section id=\"waivers\" aria-labelledby=\"h-waivers\">\n<h2 id=\"h-waivers\">Waivers</h2>\n",
@@ -440,14 +454,7 @@ fn waivers(out: &mut String, report: &Report) {
                 let rules = if w.rules.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        "; what it covered counts again: {}",
-                        w.rules
-                            .iter()
-                            .map(|r| format!("<code>{}</code>", escape(r)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    format!("; what it covered counts again: {}", rule_list(w))
                 };
                 format!(
                     "<strong>Expired</strong> on {}{rules}",
@@ -507,11 +514,7 @@ fn waivers(out: &mut String, report: &Report) {
         let rules = if w.rules.is_empty() {
             "none".to_string()
         } else {
-            w.rules
-                .iter()
-                .map(|r| format!("<code>{}</code>", escape(r)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            rule_list(w)
         };
         let _ = writeln!(
             out,
@@ -1070,6 +1073,17 @@ mod tests {
         );
         assert_eq!(escape("a\u{0}b\u{1b}c\n"), "a\u{FFFD}b\u{FFFD}c\n");
         assert_eq!(escape("plain — ü"), "plain — ü");
+    }
+
+    #[test]
+    fn a_cut_waiver_rule_list_says_how_many_more() {
+        let mut report = sample();
+        let w = report.waivers.first_mut().expect("the sample has waivers");
+        w.rules = (0..20).map(|i| format!("r{i}")).collect();
+        w.rules_count = 25;
+        let html = render(&report);
+        let list = &html[html.find("id=\"waiver-list\"").unwrap()..];
+        assert!(list.contains("<code>r19</code> and 5 more</td>"));
     }
 
     #[test]

@@ -293,6 +293,13 @@ pub struct WaiverStatus {
     pub rules_count: usize,
 }
 
+impl WaiverStatus {
+    /// How many matched rules `rules` does not list.
+    pub fn rules_not_listed(&self) -> usize {
+        self.rules_count.saturating_sub(self.rules.len())
+    }
+}
+
 /// At most this many rule ids are listed per waiver in
 /// [`WaiverStatus::rules`]: a waiver `*` matches every rule, and ten
 /// thousand of them must not list every rule each.

@@ -448,6 +448,7 @@ fn notifications(report: &Report, index: &BTreeMap<&str, usize>) -> Vec<Value> {
                 "expires": w.expires,
                 "status": w.status.as_str(),
                 "rules": w.rules,
+                "rulesCount": w.rules_count,
             })),
         }));
     }
