@@ -6,6 +6,7 @@ use posture::fleet::export::ExportFormat;
 use posture::fleet::render::FleetFormat;
 use posture::policy::{self, Policy, Severity};
 use posture::report::gate::{Gate, Status};
+use posture::report::explain;
 use posture::report::table::{Style, Verbosity};
 use posture::report::{self, Format, Report};
 use posture::scan::{self, Selector};
@@ -61,6 +62,21 @@ Examples:
   posture export /srv/reports --format parquet -o fleet.parquet
   posture export /srv/reports --format ndjson --bulk-index posture -o bulk.ndjson";
 
+const EXPLAIN_HELP: &str = "\
+The rule is evaluated alone, whatever the profile, as `posture scan --rule
+ID --profile all` would; `posture rules show ID` prints the same without
+scanning. The remediation is printed last, exactly as the policy wrote it.
+
+Exit codes:
+  0  the rule passed or does not apply
+  1  the rule failed
+  2  usage error, unknown rule id, or bad input
+  3  the rule could not be checked (e.g. a file only root can read)
+
+Examples:
+  posture explain ssh-root-login-disabled
+  posture explain file-perm-shadow --root /srv/images/golden";
+
 const DIFF_EXIT_CODES: &str = "\
 Exit codes:
   0  nothing regressed
@@ -103,6 +119,11 @@ enum Command {
     /// rule), for DuckDB, Spark, ClickHouse or OpenSearch: Parquet or NDJSON.
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// One rule's full story on this host (or a root filesystem): outcome,
+    /// evidence with file:line, rationale, the check as written in the
+    /// policy, references, and the remediation as plain text to paste.
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
     /// List, show and validate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -169,6 +190,16 @@ struct ScanArgs {
     /// Print how long each fact took to collect, on standard error.
     #[arg(long)]
     timings: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The rule id.
+    id: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    policies: PolicyArgs,
 }
 
 #[derive(Args)]
@@ -414,7 +445,9 @@ enum RulesCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-    /// Show one rule in full.
+    /// Show one rule in full: what it checks and why, its check and
+    /// applies_if as written, references, and the remediation as plain text
+    /// (`posture explain ID` adds its outcome and evidence on a target).
     Show {
         /// The rule id.
         id: String,
@@ -448,6 +481,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Aggregate(args) => aggregate_cmd(args),
         Command::Export(args) => export_cmd(args),
         Command::Inventory(args) => inventory_cmd(args),
+        Command::Explain(args) => explain_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd),
         Command::Schema { kind } => {
             print(&match kind {
@@ -504,12 +538,38 @@ fn load_path(path: &Path) -> Result<Vec<Policy>, policy::LoadError> {
     }
 }
 
+/// The terminal's width; when it reports none or 0 (a serial console, some
+/// containers), `COLUMNS`, else 80. Not a terminal: `COLUMNS`, else 120.
 fn table_width() -> Option<u16> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|c| *c > 0);
     if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width().or(Some(120))
+        let size = comfy_table::Table::new().width().filter(|w| *w > 0);
+        size.or(columns)
+            .or(Some(report::table::FALLBACK_WIDTH))
     } else {
-        Some(120)
+        columns.or(Some(120))
     }
+}
+
+/// The checks as written of the rules `report` holds, for `--verbose`:
+/// from `policies` when the report was made with the same policy files.
+fn rule_sources(policies: &[Policy], report: &Report) -> report::table::Sources {
+    let same = |p: &Policy| {
+        report
+            .policies
+            .iter()
+            .any(|q| q.id == p.id && q.digest == p.digest)
+    };
+    policies
+        .iter()
+        .filter(|p| same(p))
+        .flat_map(|p| &p.rules)
+        .filter(|r| report.results.iter().any(|x| x.id == r.id))
+        .map(|r| (r.id.clone(), scan::rule_text(r)))
+        .collect()
 }
 
 /// Colours only on a terminal, and never when `NO_COLOR` is set
@@ -539,7 +599,37 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
     if args.timings {
         print_timings(&report, &facts.timings());
     }
-    finish(report, waivers.as_ref(), &args.output)
+    let sources = if args.output.verbose {
+        rule_sources(&policies, &report)
+    } else {
+        Default::default()
+    };
+    finish(report, waivers.as_ref(), &args.output, sources)
+}
+
+/// Scans the one rule and tells its story; exits as `scan --rule ID` would.
+fn explain_cmd(args: ExplainArgs) -> Result<u8> {
+    let policies = load_policies(&args.policies)?;
+    let selector = Selector {
+        profile: Some(policy::ALL_PROFILES.to_string()),
+        rules: vec![args.id.clone()],
+        ..Selector::default()
+    };
+    selector.select(&policies)?;
+    let target = open_target(&args.target)?;
+    let (mut report, _) = scan::run(&target, &policies, &selector)?;
+    let verdict = report.judge(&Gate::default()).clone();
+    let shown = report.printable();
+    let Some(rule) = shown.results.iter().find(|r| r.id == args.id) else {
+        bail!("rule `{}` was not evaluated", args.id);
+    };
+    let text = policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .find(|r| r.id == args.id)
+        .map(scan::rule_text);
+    print(&explain::render(rule, explain::Mode::Result, text.as_ref()))?;
+    Ok(verdict.status.exit_code())
 }
 
 fn report_cmd(args: ReportArgs) -> Result<u8> {
@@ -551,7 +641,12 @@ fn report_cmd(args: ReportArgs) -> Result<u8> {
             args.report.display()
         );
     }
-    finish(report, waivers.as_ref(), &args.output)
+    // The built-in policy gives the checks when the report was made with it.
+    let sources = match args.output.verbose {
+        true => rule_sources(&scan::builtin_policies().unwrap_or_default(), &report),
+        false => Default::default(),
+    };
+    finish(report, waivers.as_ref(), &args.output, sources)
 }
 
 /// Reads a JSON report from `path`, or from standard input for `-`, within
@@ -579,6 +674,7 @@ fn finish(
     mut report: Report,
     waivers: Option<&posture::waiver::Waivers>,
     args: &OutputArgs,
+    sources: report::table::Sources,
 ) -> Result<u8> {
     if let Some(w) = waivers {
         posture::waiver::apply(&mut report, w);
@@ -613,6 +709,7 @@ fn finish(
         } else {
             Verbosity::Normal
         },
+        sources: std::sync::Arc::new(sources),
     };
     match &args.output {
         Some(path) => {
@@ -856,35 +953,21 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             let Some((p, r)) = policies.iter().find_map(|p| p.rule(&id).map(|r| (p, r))) else {
                 bail!("unknown rule id `{id}`; `posture rules list` shows the rules");
             };
-            let mut s = format!("{}  [{}]\n{}\n\n", r.id, r.severity, r.title);
-            for (label, text) in [
-                ("Description", &r.description),
-                ("Rationale", &r.rationale),
-                ("Remediation", &r.remediation),
-            ] {
-                if !text.is_empty() {
-                    s.push_str(&format!(
-                        "{label}:\n  {}\n\n",
-                        text.trim().replace('\n', "\n  ")
-                    ));
-                }
-            }
-            if !r.references.is_empty() {
-                s.push_str("References:\n");
-                for (framework, ids) in &r.references {
-                    s.push_str(&format!("  {framework}: {}\n", ids.join(", ")));
-                }
-                s.push('\n');
-            }
-            if !r.profiles.is_empty() {
-                // With the profiles that hold it through `extends`.
-                s.push_str(&format!("Profiles: {}\n", p.profiles_of(r).join(", ")));
-            }
-            s.push_str(&format!(
-                "Policy: {} {} ({})\nDefined at: {}\n",
-                p.id, p.version, p.file, r.location
-            ));
-            print(&s)?;
+            let definition = report::rule_report(
+                p,
+                r,
+                posture::engine::RuleResult {
+                    outcome: posture::engine::Outcome::NotApplicable,
+                    reason: None,
+                    evidence: Vec::new(),
+                    duration: std::time::Duration::ZERO,
+                },
+            );
+            print(&explain::render(
+                &definition.printable(),
+                explain::Mode::Definition,
+                Some(&scan::rule_text(r)),
+            ))?;
             Ok(0)
         }
         RulesCommand::Check { paths } => {

@@ -44,6 +44,40 @@ pub fn builtin_policies() -> Result<Vec<Policy>, LoadError> {
     }
 }
 
+/// The `check` and `applies_if` of `rule` as written in its policy file:
+/// the embedded text for a built-in rule, else the file read again (empty
+/// when it cannot be read any more).
+pub fn rule_text(rule: &Rule) -> policy::source::RuleText {
+    let mut out = policy::source::RuleText {
+        location: rule.location.clone(),
+        ..Default::default()
+    };
+    let Some((file, line)) = rule
+        .location
+        .rsplit_once(':')
+        .and_then(|(f, l)| Some((f, l.parse::<u32>().ok()?)))
+    else {
+        return out;
+    };
+    let text = match file.strip_prefix("builtin:") {
+        Some(name) => builtin::BUILTIN_POLICY_FILES
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, t)| t.to_string()),
+        // A policy file was at most 8 MiB when it loaded.
+        None => std::fs::File::open(file).ok().and_then(|f| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, 8 << 20), &mut text)
+                .ok()
+                .map(|_| text)
+        }),
+    };
+    if let Some(text) = text {
+        (out.applies_if, out.check) = policy::source::extract(&text, line);
+    }
+    out
+}
+
 /// Which rules to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct Selector {

@@ -9,6 +9,7 @@
 //! - `not`: swaps pass and fail; keeps error and not_applicable.
 
 pub mod compare;
+pub mod human;
 pub mod probe;
 
 use crate::diag::cut;
@@ -206,11 +207,11 @@ pub fn summarize(evidence: &[Evidence]) -> String {
                     .iter()
                     .take(3)
                     .map(|o| {
-                        let v = compare::text(&o.value).unwrap_or_else(|| "null".into());
+                        let v = human::value(&o.value);
                         match (&o.source, &o.note) {
-                            (Some(s), _) => format!("{v:?} at {s}"),
-                            (None, Some(n)) => format!("{v:?} ({n})"),
-                            (None, None) => format!("{v:?}"),
+                            (Some(s), _) => format!("{v} at {s}"),
+                            (None, Some(n)) => format!("{v} ({n})"),
+                            (None, None) => v,
                         }
                     })
                     .collect::<Vec<_>>()

@@ -6,6 +6,7 @@
 pub mod catalog;
 mod load;
 mod pattern;
+pub mod source;
 pub mod summary;
 
 use schemars::JsonSchema;

@@ -6,6 +6,7 @@
 //! it current), so the doc comments here are the field documentation.
 
 pub mod csv;
+pub mod explain;
 pub mod gate;
 pub mod html;
 pub mod json;
@@ -418,6 +419,16 @@ pub fn rule_report(policy: &Policy, rule: &Rule, result: RuleResult) -> RuleRepo
 }
 
 impl RuleReport {
+    /// A copy with its control characters written out, as
+    /// [`Report::printable`] does for a whole report.
+    pub fn printable(&self) -> RuleReport {
+        let Ok(mut value) = serde_json::to_value(self) else {
+            return self.clone();
+        };
+        printable_value(&mut value);
+        serde_json::from_value(value).unwrap_or_else(|_| self.clone())
+    }
+
     /// One line on what broke the rule: the summary of its failed checks,
     /// or of all of them when none failed on its own (a `not` of a check
     /// that held).
