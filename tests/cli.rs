@@ -75,7 +75,7 @@ fn clean_tree_exits_zero_with_summary() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("score 100.0/100"))
-        .stdout(predicate::str::contains("Failed rules").not());
+        .stdout(predicate::str::contains("failed, worst first").not());
 }
 
 #[test]

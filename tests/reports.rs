@@ -108,7 +108,7 @@ fn output_file_with_summary_unless_quiet() {
         .arg(&file)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Failed rules, worst first"))
+        .stdout(predicate::str::contains("failed, worst first:"))
         .stderr(predicate::str::contains("report written to"));
     // The heading shows the verdict: `--fail-on none` passes whatever failed.
     assert!(fs::read_to_string(&file)
@@ -538,13 +538,13 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         !plain.contains("\u{1b}["),
         "NO_COLOR=1 turns colour off:\n{plain}"
     );
-    assert!(plain.contains("Failed rules, worst first"));
+    assert!(plain.contains("failed, worst first:"));
     // A file written from a terminal session has no colour either.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("summary.txt");
     on_a_terminal(None, &format!("-o {}", file.display())).unwrap();
     let written = fs::read_to_string(&file).unwrap();
-    assert!(written.contains("Failed rules, worst first") && !written.contains('\u{1b}'));
+    assert!(written.contains("failed, worst first:") && !written.contains('\u{1b}'));
 }
 
 #[test]
@@ -559,8 +559,8 @@ fn quiet_and_verbose() {
     let verbose = String::from_utf8(report(&["-v"]).stdout).unwrap();
     let normal = String::from_utf8(report(&[]).stdout).unwrap();
     assert!(
-        verbose.contains("Rules with outcome pass:")
-            && !normal.contains("Rules with outcome pass:")
+        verbose.contains("rules passed:")
+            && !normal.contains("rules passed:")
     );
 }
 
