@@ -5,8 +5,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use posture::fleet::export::ExportFormat;
 use posture::fleet::render::FleetFormat;
 use posture::policy::{self, Policy, Severity};
-use posture::report::gate::{Gate, Status};
 use posture::report::explain;
+use posture::report::gate::{Gate, Status};
 use posture::report::table::{Style, Verbosity};
 use posture::report::{self, Format, Report};
 use posture::scan::{self, Selector};
@@ -30,6 +30,7 @@ Exit codes:
 
 Examples:
   posture scan                                  # this host, built-in policy
+  posture explain ssh-root-login-disabled       # one rule: evidence and fix
   posture scan --format json -o report.json     # save the canonical report
   posture scan --fail-on high --min-score 80    # CI gate
   posture scan --waivers waivers.yaml --format sarif -o posture.sarif
@@ -242,8 +243,10 @@ struct OutputArgs {
     /// Terminal summary: only the verdict line.
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
-    /// Terminal summary: also every rule that passed or was not
-    /// applicable, and all the evidence of failures.
+    /// Terminal summary: every failure (not only one screen's worth), the
+    /// full story of each failed, unchecked or waived rule (evidence with
+    /// file:line, the check, remediation as plain text), every other rule
+    /// one line each, and the problems met reading the target.
     #[arg(long, short)]
     verbose: bool,
 }
@@ -547,8 +550,7 @@ fn table_width() -> Option<u16> {
         .filter(|c| *c > 0);
     if std::io::stdout().is_terminal() {
         let size = comfy_table::Table::new().width().filter(|w| *w > 0);
-        size.or(columns)
-            .or(Some(report::table::FALLBACK_WIDTH))
+        size.or(columns).or(Some(report::table::FALLBACK_WIDTH))
     } else {
         columns.or(Some(120))
     }

@@ -81,12 +81,33 @@ fn clean_tree_exits_zero_with_summary() {
 #[test]
 fn failed_rule_exits_one_and_shows_evidence_and_remediation() {
     let t = tree(false);
+    // The summary names the rule and what was found, one line...
     scan(t.path())
         .assert()
         .code(1)
         .stdout(predicate::str::contains("ssh-no-root"))
-        .stdout(predicate::str::contains("/etc/ssh/sshd_config:2"))
-        .stdout(predicate::str::contains("Set PermitRootLogin no."));
+        .stdout(predicate::str::contains("found \"yes\", expected"));
+    // ...--verbose and `explain` where it was found and how to fix it.
+    for args in [&["--verbose"][..], &[]] {
+        let mut cmd = if args.is_empty() {
+            let mut c = posture();
+            c.args(["explain", "ssh-no-root", "--root"])
+                .arg(t.path())
+                .arg("--policy")
+                .arg(fixture("policy.yaml"));
+            c
+        } else {
+            let mut c = scan(t.path());
+            c.args(args);
+            c
+        };
+        cmd.assert()
+            .code(1)
+            .stdout(predicate::str::contains("/etc/ssh/sshd_config:2"))
+            .stdout(predicate::str::contains(
+                "\nRemediation:\nSet PermitRootLogin no.",
+            ));
+    }
 }
 
 #[test]

@@ -558,10 +558,7 @@ fn quiet_and_verbose() {
     ));
     let verbose = String::from_utf8(report(&["-v"]).stdout).unwrap();
     let normal = String::from_utf8(report(&[]).stdout).unwrap();
-    assert!(
-        verbose.contains("rules passed:")
-            && !normal.contains("rules passed:")
-    );
+    assert!(verbose.contains("rules passed:") && !normal.contains("rules passed:"));
 }
 
 #[test]

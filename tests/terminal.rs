@@ -28,9 +28,8 @@ fn host() -> PathBuf {
 /// several rules check that key files belong to root: only as root does the
 /// host fail the way the snapshot says.
 fn owned_by_root() -> bool {
-    let owner = std::os::unix::fs::MetadataExt::uid(
-        &std::fs::metadata(host().join("etc/shadow")).unwrap(),
-    );
+    let owner =
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(host().join("etc/shadow")).unwrap());
     if owner != 0 {
         eprintln!("skipped: the debian-host fixture is not owned by root (check it out as root)");
     }
@@ -121,7 +120,11 @@ fn explain_tells_one_rule_with_its_check_and_pasteable_remediation() {
             .arg(host())
             .env("COLUMNS", "80"),
     );
-    assert_eq!(code, Some(1), "the rule fails: exit 1, as a scan of it would");
+    assert_eq!(
+        code,
+        Some(1),
+        "the rule fails: exit 1, as a scan of it would"
+    );
     insta::assert_snapshot!("explain_ssh_x11_forwarding", text);
 
     // `rules show` tells the same story without a scan.

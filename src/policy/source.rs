@@ -44,7 +44,11 @@ pub fn extract(text: &str, line: u32) -> (Option<String>, Option<String>) {
         }
         let mut out = String::new();
         for (n, l) in lines[at..stop].iter().enumerate() {
-            let cut = if n == 0 { indent } else { indent.min(leading(l)) };
+            let cut = if n == 0 {
+                indent
+            } else {
+                indent.min(leading(l))
+            };
             out.push_str(l.get(cut..).unwrap_or("").trim_end());
             out.push('\n');
         }

@@ -259,7 +259,11 @@ fn rows(
     text: impl Fn(&RuleReport) -> String,
 ) {
     let w = style.columns();
-    let longest = rules.iter().map(|r| r.id.chars().count()).max().unwrap_or(0);
+    let longest = rules
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(0);
     // A third of the width: the ids of the built-in policy are up to 49
     // characters, and at 80 columns the text needs the rest.
     let id_width = longest.min(w / 3);
@@ -345,7 +349,9 @@ fn not_checked(report: &Report, style: &Style, out: &mut Vec<String>) {
     ));
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &errors {
-        *reasons.entry(r.reason.as_deref().unwrap_or("")).or_default() += 1;
+        *reasons
+            .entry(r.reason.as_deref().unwrap_or(""))
+            .or_default() += 1;
     }
     if let Some((reason, n)) = reasons.iter().max_by_key(|(_, n)| **n) {
         let line = if errors.len() == 1 {
@@ -459,7 +465,11 @@ fn everything_else(report: &Report, style: &Style, out: &mut String) {
         if rules.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{rule_line}\n{} {label}:", plural(rules.len(), "rule"));
+        let _ = writeln!(
+            out,
+            "\n{rule_line}\n{} {label}:",
+            plural(rules.len(), "rule")
+        );
         let mut lines = Vec::new();
         rows(&rules, style, &mut lines, |r| match &r.reason {
             Some(reason) => reason.clone(),
@@ -651,7 +661,10 @@ mod tests {
     fn verdict_and_score_come_first_and_last() {
         let out = render(&judged(), &style(Verbosity::Normal, false));
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with("FAILED  score 49.2/100  web01"), "{out}");
+        assert!(
+            lines[0].starts_with("FAILED  score 49.2/100  web01"),
+            "{out}"
+        );
         assert_eq!(
             *lines.last().unwrap(),
             "FAILED: 6 rule(s) failed; 1 rule(s) could not be checked — score 49.2/100"
@@ -687,8 +700,14 @@ mod tests {
                 "width {width}:\n{out}"
             );
             let shown = out.lines().filter(|l| l.contains(" extra-rule-")).count()
-                + out.lines().filter(|l| l.contains(" account-no-empty")).count();
-            let more = format!("and {} more (posture scan --verbose, or the HTML report)", 206 - shown);
+                + out
+                    .lines()
+                    .filter(|l| l.contains(" account-no-empty"))
+                    .count();
+            let more = format!(
+                "and {} more (posture scan --verbose, or the HTML report)",
+                206 - shown
+            );
             assert!(out.contains(&more[..more.len().min(columns - 1)]), "{out}");
             assert!(shown >= 25, "{out}");
             by_width.push(out.lines().count());
@@ -742,7 +761,9 @@ mod tests {
         let out = render(&sample(), &Style::default());
         assert!(out.contains("1 waived failure (accepted risks): ssh-x11-forwarding-disabled"));
         assert!(out.contains("[waiver expired 2026-09-30]"));
-        assert!(out.contains("waiver `ntp-*` (tests/fixtures/reports/waivers.yaml:14) matches no evaluated rule"));
+        assert!(out.contains(
+            "waiver `ntp-*` (tests/fixtures/reports/waivers.yaml:14) matches no evaluated rule"
+        ));
         // Without a gate, no verdict word.
         assert!(out.starts_with("score 49.2/100"));
     }
