@@ -11,6 +11,7 @@ pub mod diag;
 pub mod diff;
 pub mod engine;
 pub mod facts;
+pub mod output;
 pub mod fleet;
 pub mod policy;
 pub mod report;
