@@ -292,3 +292,34 @@ fn near_miss_rule_ids_get_did_you_mean() {
         .code(2)
         .stderr(predicate::str::contains("`posture rules list` shows the rules"));
 }
+
+#[test]
+fn inventory_and_verbose_scan_say_what_could_not_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("etc")).unwrap();
+    fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=12\n").unwrap();
+    fs::write(root.join("etc/passwd"), "root:x:0:0::/root:/bin/bash\n").unwrap();
+    let says = "/var/lib/dpkg/status: no package database found";
+    posture()
+        .args(["inventory", "--root"])
+        .arg(root)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("problem(s) reading the target's files"))
+        .stderr(predicate::str::contains(says));
+    posture()
+        .args(["scan", "--verbose", "--fail-on", "none", "--root"])
+        .arg(root)
+        .arg("--policy")
+        .arg(policy())
+        .assert()
+        .stderr(predicate::str::contains(says));
+    posture()
+        .args(["scan", "--fail-on", "none", "--root"])
+        .arg(root)
+        .arg("--policy")
+        .arg(policy())
+        .assert()
+        .stderr(predicate::str::contains(says).not());
+}
