@@ -999,7 +999,9 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
         RulesCommand::Show { id, policies } => {
             let policies = load_policies(&policies)?;
             let Some((p, r)) = policies.iter().find_map(|p| p.rule(&id).map(|r| (p, r))) else {
-                let known = policies.iter().flat_map(|p| p.rules.iter().map(|r| r.id.as_str()));
+                let known = policies
+                    .iter()
+                    .flat_map(|p| p.rules.iter().map(|r| r.id.as_str()));
                 bail!(scan::unknown_rule(&id, known));
             };
             let mut s = format!("{}  [{}]\n{}\n\n", r.id, r.severity, r.title);

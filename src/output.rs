@@ -175,9 +175,7 @@ impl OutputFile {
     pub fn create(&self) -> io::Result<Pending> {
         match &self.how {
             How::Through => Ok(Pending {
-                file: OpenOptions::new()
-                    .append(true)
-                    .open(&self.path)?,
+                file: OpenOptions::new().append(true).open(&self.path)?,
                 tmp: None,
                 dest: self.path.clone(),
             }),
@@ -269,19 +267,25 @@ fn check_dir(path: &Path, dir: &Path) -> Result<(), String> {
                 dir.display()
             ))
         }
-        Err(e) => return Err(format!("cannot write {}: {}: {e}", path.display(), dir.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot write {}: {}: {e}",
+                path.display(),
+                dir.display()
+            ))
+        }
     }
     // Trying is the only test that knows about read-only mounts, ACLs and
     // full quotas.
     temp_file(dir, path)
         .and_then(|(_, tmp)| std::fs::remove_file(tmp))
         .map_err(|e| {
-        format!(
-            "cannot write {}: cannot create a file in {}: {e}",
-            path.display(),
-            dir.display()
-        )
-    })
+            format!(
+                "cannot write {}: cannot create a file in {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        })
 }
 
 /// A new file in `dir`, mode 0600, named after `dest`.
@@ -336,7 +340,10 @@ mod tests {
     fn unknown_extensions_name_the_accepted_ones() {
         let e = format_from_extension(Path::new("r.pdf"), REPORT_EXTENSIONS).unwrap_err();
         assert!(e.contains("`.pdf`"), "{e}");
-        assert!(e.contains(".json, .html, .htm, .sarif, .xml, .md, .csv, .txt"), "{e}");
+        assert!(
+            e.contains(".json, .html, .htm, .sarif, .xml, .md, .csv, .txt"),
+            "{e}"
+        );
         let e = format_from_extension(Path::new("report"), REPORT_EXTENSIONS).unwrap_err();
         assert!(e.contains("without extension"), "{e}");
         let e = format_from_extension(Path::new("r.json.gz"), REPORT_EXTENSIONS).unwrap_err();

@@ -45,7 +45,8 @@ fn mode(p: &Path) -> u32 {
 #[test]
 fn the_output_extension_picks_the_format() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, fn(&str) -> bool); 9] = [
+    type Check = fn(&str) -> bool;
+    let cases: [(&str, Check); 9] = [
         ("r.json", |t| {
             serde_json::from_str::<serde_json::Value>(t).unwrap()["schema_version"].is_string()
         }),
@@ -54,7 +55,9 @@ fn the_output_extension_picks_the_format() {
         ("r.sarif", |t| {
             serde_json::from_str::<serde_json::Value>(t).unwrap()["version"] == "2.1.0"
         }),
-        ("r.xml", |t| t.starts_with("<?xml") && t.contains("<testsuites")),
+        ("r.xml", |t| {
+            t.starts_with("<?xml") && t.contains("<testsuites")
+        }),
         ("r.md", |t| t.starts_with('#') || t.starts_with("**")),
         ("r.csv", |t| t.lines().next().unwrap().contains(',')),
         ("r.txt", |t| t.contains("score ") && !t.starts_with('{')),
@@ -108,13 +111,23 @@ fn an_unwritable_output_fails_before_scanning() {
     fs::write(&file, "x").unwrap();
     for (out, says) in [
         // Not even root creates files in /proc.
-        (PathBuf::from("/proc/r.json"), "cannot create a file in /proc"),
+        (
+            PathBuf::from("/proc/r.json"),
+            "cannot create a file in /proc",
+        ),
         (dir.path().join("missing/r.json"), "does not exist"),
         (file.join("r.json"), "is not a directory"),
         (dir.path().to_path_buf(), "is a directory"),
     ] {
         posture()
-            .args(["scan", "--root", "/nonexistent/posture-root", "--format", "json", "-o"])
+            .args([
+                "scan",
+                "--root",
+                "/nonexistent/posture-root",
+                "--format",
+                "json",
+                "-o",
+            ])
             .arg(&out)
             .assert()
             .code(2)
@@ -122,7 +135,13 @@ fn an_unwritable_output_fails_before_scanning() {
             .stderr(predicate::str::contains("nonexistent").not());
     }
     posture()
-        .args(["inventory", "--root", "/nonexistent/posture-root", "-o", "/proc/i.json"])
+        .args([
+            "inventory",
+            "--root",
+            "/nonexistent/posture-root",
+            "-o",
+            "/proc/i.json",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot create a file in /proc"));
@@ -200,7 +219,12 @@ fn diff_aggregate_and_export_follow_the_extension_too() {
         .arg(&csv)
         .assert()
         .code(0);
-    assert!(fs::read_to_string(&csv).unwrap().lines().next().unwrap().contains(','));
+    assert!(fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .contains(','));
     assert_eq!(mode(&csv), 0o600);
     let rows = dir.path().join("rows.jsonl");
     posture()
@@ -235,7 +259,10 @@ fn completions_for_every_shell() {
         assert_eq!(out.status.code(), Some(0), "{shell}");
         let script = String::from_utf8(out.stdout).unwrap();
         assert!(script.contains(marker), "{shell}");
-        assert!(script.contains("scan") && script.contains("--fail-on"), "{shell}");
+        assert!(
+            script.contains("scan") && script.contains("--fail-on"),
+            "{shell}"
+        );
     }
     posture().args(["completions", "tcsh"]).assert().code(2);
 }
@@ -290,7 +317,9 @@ fn near_miss_rule_ids_get_did_you_mean() {
         .args(["rules", "show", "zzzz"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("`posture rules list` shows the rules"));
+        .stderr(predicate::str::contains(
+            "`posture rules list` shows the rules",
+        ));
 }
 
 #[test]
@@ -306,7 +335,9 @@ fn inventory_and_verbose_scan_say_what_could_not_be_read() {
         .arg(root)
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("problem(s) reading the target's files"))
+        .stderr(predicate::str::contains(
+            "problem(s) reading the target's files",
+        ))
         .stderr(predicate::str::contains(says));
     posture()
         .args(["scan", "--verbose", "--fail-on", "none", "--root"])

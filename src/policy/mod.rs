@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+pub(crate) use load::edit_distance;
 pub use load::{
     all_profiles, check_together, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
     POLICY_FILE,
 };
-pub(crate) use load::edit_distance;
 pub use pattern::Pattern;
 
 /// A policy: metadata and the rules of one file.
