@@ -230,7 +230,8 @@ struct OutputArgs {
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
     /// Terminal summary: also every rule that passed or was not
-    /// applicable, and all the evidence of failures.
+    /// applicable, and all the evidence of failures; on standard error,
+    /// every problem met reading the target's files.
     #[arg(long, short)]
     verbose: bool,
 }
@@ -605,9 +606,6 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
     if args.timings {
         print_timings(&report, &facts.timings());
     }
-    if args.output.verbose {
-        print_diagnostics(&report.diagnostics);
-    }
     finish(report, waivers.as_ref(), &args.output, dest)
 }
 
@@ -711,6 +709,9 @@ fn finish(
         allow_errors: args.allow_errors,
     };
     let verdict = report.judge(&gate).clone();
+    if args.verbose {
+        print_diagnostics(&report.diagnostics);
+    }
     let style = Style {
         width: table_width(),
         color: use_color(),
