@@ -12,6 +12,7 @@ pub mod diff;
 pub mod engine;
 pub mod facts;
 pub mod fleet;
+pub mod output;
 pub mod policy;
 pub mod report;
 pub mod scan;

@@ -1,9 +1,10 @@
 //! The `posture` command line: argument parsing and output, nothing else.
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use posture::fleet::export::ExportFormat;
 use posture::fleet::render::FleetFormat;
+use posture::output::{self, OutputFile};
 use posture::policy::{self, Policy, Severity};
 use posture::report::explain;
 use posture::report::gate::{Gate, Status};
@@ -134,6 +135,19 @@ enum Command {
         #[arg(value_enum, default_value_t = SchemaKind::Report)]
         kind: SchemaKind,
     },
+    /// Print the completion script for SHELL; see README.md for where to
+    /// install it (`posture completions bash > ~/.local/share/bash-completion/completions/posture`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page posture(1) to standard output, or write it and a
+    /// page per subcommand (posture-scan(1), ...) into DIR.
+    Man {
+        /// Write posture.1 and posture-SUBCOMMAND.1 into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -216,11 +230,15 @@ struct ReportArgs {
 /// How a report is written, waived and gated: shared by `scan` and `report`.
 #[derive(Args)]
 struct OutputArgs {
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Write the report to FILE (atomically) instead of standard output; the
-    /// terminal summary is still printed unless --quiet.
+    /// Report format. Default: the one --output's extension names (.json,
+    /// .html or .htm, .sarif, .xml for JUnit, .md, .csv, .txt for the
+    /// table; another is an error), else `table`.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of standard output; the terminal
+    /// summary is still printed unless --quiet. Checked before the scan;
+    /// written atomically, mode 0600 (a replaced file keeps its mode); a
+    /// symbolic link at FILE is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Apply the waivers in FILE (see docs/waivers.md): failures they cover
@@ -291,10 +309,12 @@ struct DiffArgs {
     /// The later JSON report.
     #[arg(value_name = "NEW.json")]
     new: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
-    format: DiffFormat,
-    /// Write the comparison to FILE (atomically) instead of standard output.
+    /// Output format. Default: the one --output's extension names (.json,
+    /// .md, .txt for the table), else `table`.
+    #[arg(long, value_enum)]
+    format: Option<DiffFormat>,
+    /// Write the comparison to FILE (atomically, mode 0600) instead of
+    /// standard output; a symbolic link at FILE is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -305,10 +325,12 @@ struct AggregateArgs {
     /// `*.json.gz`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
-    format: FleetFormat,
-    /// Write the summary to FILE (atomically) instead of standard output.
+    /// Output format. Default: the one --output's extension names (.json,
+    /// .html or .htm, .md, .csv, .txt for the table), else `table`.
+    #[arg(long, value_enum)]
+    format: Option<FleetFormat>,
+    /// Write the summary to FILE (atomically, mode 0600) instead of
+    /// standard output; a symbolic link at FILE is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -365,11 +387,13 @@ struct ExportArgs {
     /// `*.json.gz`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
+    /// Output format. Default: the one --output's extension names
+    /// (.parquet, .ndjson or .jsonl); needed when --output is a directory.
     #[arg(long, value_enum)]
-    format: ExportFormat,
-    /// The file to write (atomically); for a directory,
-    /// `posture-results.parquet` or `.ndjson` in it.
+    format: Option<ExportFormat>,
+    /// The file to write (atomically, mode 0600; a symbolic link is
+    /// refused); for a directory, `posture-results.parquet` or `.ndjson` in
+    /// it.
     #[arg(long, short, value_name = "FILE|DIR")]
     output: PathBuf,
     /// NDJSON only: put an Elasticsearch/OpenSearch `_bulk` action line
@@ -425,7 +449,8 @@ enum ListFormat {
 struct InventoryArgs {
     #[command(flatten)]
     target: TargetArgs,
-    /// Write the inventory to FILE (atomically) instead of standard output.
+    /// Write the inventory to FILE (atomically, mode 0600) instead of
+    /// standard output; a symbolic link at FILE is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -494,7 +519,47 @@ fn run(cli: Cli) -> Result<u8> {
             })?;
             Ok(0)
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "posture", &mut script);
+            print(&String::from_utf8_lossy(&script))?;
+            Ok(0)
+        }
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            print(&String::from_utf8_lossy(&page))?;
+            Ok(0)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
+            Ok(0)
+        }
     }
+}
+
+/// The format to write (the one given, else the one `output`'s extension
+/// names, else `default`) and the checked output file: both settled before
+/// any work, so that a wrong name fails at once rather than after a scan.
+fn destination<T: Copy>(
+    format: Option<T>,
+    output: Option<&Path>,
+    extensions: &[(&str, T)],
+    default: T,
+) -> Result<(T, Option<OutputFile>)> {
+    let format = match (format, output) {
+        (Some(f), _) => f,
+        (None, Some(path)) => {
+            output::format_from_extension(path, extensions).map_err(anyhow::Error::msg)?
+        }
+        (None, None) => default,
+    };
+    let file = output
+        .map(OutputFile::prepare)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    Ok((format, file))
 }
 
 fn open_target(args: &TargetArgs) -> Result<Target> {
@@ -581,6 +646,7 @@ fn use_color() -> bool {
 }
 
 fn scan_cmd(args: ScanArgs) -> Result<u8> {
+    let dest = args.output.destination()?;
     let waivers = load_waivers(&args.output)?;
     let target = open_target(&args.target)?;
     let policies = load_policies(&args.policies)?;
@@ -606,7 +672,7 @@ fn scan_cmd(args: ScanArgs) -> Result<u8> {
     } else {
         Default::default()
     };
-    finish(report, waivers.as_ref(), &args.output, sources)
+    finish(report, waivers.as_ref(), &args.output, sources, dest)
 }
 
 /// Scans the one rule and tells its story; exits as `scan --rule ID` would.
@@ -634,7 +700,34 @@ fn explain_cmd(args: ExplainArgs) -> Result<u8> {
     Ok(verdict.status.exit_code())
 }
 
+/// What could not be read, one line each on standard error, with the hint
+/// that explains most of it.
+fn print_diagnostics(diagnostics: &[posture::diag::Diagnostic]) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "posture: {} problem(s) reading the target's files:",
+        diagnostics.len()
+    );
+    for d in diagnostics {
+        let _ = writeln!(err, "  {}", report::printable(&d.to_string()));
+    }
+    let denied = diagnostics
+        .iter()
+        .any(|d| d.message.contains("ermission denied"));
+    if denied && !rustix::process::geteuid().is_root() {
+        let _ = writeln!(
+            err,
+            "posture: run as root to read what permissions kept from this user"
+        );
+    }
+}
+
 fn report_cmd(args: ReportArgs) -> Result<u8> {
+    let dest = args.output.destination()?;
     let waivers = load_waivers(&args.output)?;
     let report = read_report(&args.report)?;
     if report.results.is_empty() {
@@ -648,7 +741,18 @@ fn report_cmd(args: ReportArgs) -> Result<u8> {
         true => rule_sources(&scan::builtin_policies().unwrap_or_default(), &report),
         false => Default::default(),
     };
-    finish(report, waivers.as_ref(), &args.output, sources)
+    finish(report, waivers.as_ref(), &args.output, sources, dest)
+}
+
+impl OutputArgs {
+    fn destination(&self) -> Result<(Format, Option<OutputFile>)> {
+        destination(
+            self.format,
+            self.output.as_deref(),
+            output::REPORT_EXTENSIONS,
+            Format::Table,
+        )
+    }
 }
 
 /// Reads a JSON report from `path`, or from standard input for `-`, within
@@ -677,6 +781,7 @@ fn finish(
     waivers: Option<&posture::waiver::Waivers>,
     args: &OutputArgs,
     sources: report::table::Sources,
+    (format, out): (Format, Option<OutputFile>),
 ) -> Result<u8> {
     if let Some(w) = waivers {
         posture::waiver::apply(&mut report, w);
@@ -713,10 +818,11 @@ fn finish(
         },
         sources: std::sync::Arc::new(sources),
     };
-    match &args.output {
-        Some(path) => {
+    match &out {
+        Some(out) => {
+            let path = out.path();
             // A file gets no colour, whatever standard output is.
-            let rendered = match args.format {
+            let rendered = match format {
                 Format::Table => report::table::render(
                     &report,
                     &Style {
@@ -727,35 +833,42 @@ fn finish(
                 ),
                 other => other.render(&report),
             };
-            report::write_atomic(path, rendered.as_bytes())
+            out.write(rendered.as_bytes())
                 .with_context(|| format!("cannot write report to {}", path.display()))?;
-            if args.format != Format::Table && !args.quiet {
+            if format != Format::Table && !args.quiet {
                 print(&report::table::render(&report, &style))?;
             }
             eprintln!("report written to {}", path.display());
         }
-        None => print(&match args.format {
+        None => print(&match format {
             Format::Table => report::table::render(&report, &style),
             other => other.render(&report),
         })?,
     }
-    if args.format != Format::Table && verdict.status != Status::Passed {
+    if format != Format::Table && verdict.status != Status::Passed {
         eprintln!("posture: {}", verdict.line());
     }
     Ok(verdict.status.exit_code())
 }
 
 fn aggregate_cmd(args: AggregateArgs) -> Result<u8> {
+    let (format, out) = destination(
+        args.format,
+        args.output.as_deref(),
+        output::FLEET_EXTENSIONS,
+        FleetFormat::Table,
+    )?;
     let filters = args.filters.filters()?;
     let fleet = posture::fleet::aggregate(&args.paths, &filters, args.filters.strict, &warn_fleet)
         .map_err(|e| anyhow::anyhow!("{e} (--strict stops at the first such file)"))?;
     if fleet.summary.reports == 0 {
         bail!(no_reports(&args.paths, fleet.summary.skipped));
     }
-    let text = args.format.render(&fleet);
-    match &args.output {
-        Some(path) => report::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write the summary to {}", path.display()))?,
+    let text = format.render(&fleet);
+    match &out {
+        Some(out) => out
+            .write(text.as_bytes())
+            .with_context(|| format!("cannot write the summary to {}", out.path().display()))?,
         None => print(&text)?,
     }
     if fleet.summary.skipped > 0 {
@@ -791,43 +904,46 @@ fn no_reports(paths: &[PathBuf], skipped: usize) -> String {
 
 fn export_cmd(args: ExportArgs) -> Result<u8> {
     use posture::fleet::export::{export, ExportError};
-    if args.bulk_index.is_some() && args.format != ExportFormat::Ndjson {
+    // A directory gets a file named after the format, which must be given.
+    let in_dir = std::fs::symlink_metadata(&args.output).is_ok_and(|m| m.is_dir());
+    let format = match (args.format, in_dir) {
+        (Some(f), _) => f,
+        (None, true) => bail!(
+            "--format is needed when --output is a directory ({})",
+            args.output.display()
+        ),
+        (None, false) => output::format_from_extension(&args.output, output::EXPORT_EXTENSIONS)
+            .map_err(anyhow::Error::msg)?,
+    };
+    if args.bulk_index.is_some() && format != ExportFormat::Ndjson {
         bail!("--bulk-index applies to --format ndjson only");
     }
-    let filters = args.filters.filters()?;
-    let path = if args.output.is_dir() {
+    let path = if in_dir {
         args.output
-            .join(format!("posture-results.{}", args.format.extension()))
+            .join(format!("posture-results.{}", format.extension()))
     } else {
         args.output.clone()
     };
+    let out = OutputFile::prepare(&path).map_err(anyhow::Error::msg)?;
+    let filters = args.filters.filters()?;
     // Written beside the destination, then renamed: readers never see a
     // half-written file, and a failed export leaves none behind.
-    let tmp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map_or("export".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut pending = out
+        .create()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     let result = export(
         &args.paths,
         &filters,
-        args.format,
+        format,
         args.bulk_index.as_deref(),
         args.filters.strict,
-        file,
+        pending.file(),
         &warn_fleet,
     );
     let done = match result {
         Ok(done) if done.counts.reports > 0 => done,
-        Ok(done) => {
-            let _ = std::fs::remove_file(&tmp);
-            bail!(no_reports(&args.paths, done.skipped_count));
-        }
+        Ok(done) => bail!(no_reports(&args.paths, done.skipped_count)),
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
             return Err(match e {
                 ExportError::Strict(e) => {
                     anyhow::anyhow!("{e} (--strict stops at the first such file)")
@@ -836,7 +952,9 @@ fn export_cmd(args: ExportArgs) -> Result<u8> {
             });
         }
     };
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    pending
+        .commit()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!(
         "posture: {} row(s) from {} report(s) written to {}{}",
         done.rows,
@@ -859,18 +977,32 @@ fn export_cmd(args: ExportArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// The extensions of `posture diff -o`.
+const DIFF_EXTENSIONS: &[(&str, DiffFormat)] = &[
+    ("json", DiffFormat::Json),
+    ("md", DiffFormat::Markdown),
+    ("txt", DiffFormat::Table),
+];
+
 fn diff_cmd(args: DiffArgs) -> Result<u8> {
+    let (format, out) = destination(
+        args.format,
+        args.output.as_deref(),
+        DIFF_EXTENSIONS,
+        DiffFormat::Table,
+    )?;
     let old = read_report(&args.old)?;
     let new = read_report(&args.new)?;
     let diff = posture::diff::Diff::new(&old, &new);
-    let text = match args.format {
+    let text = match format {
         DiffFormat::Table => diff.to_text(),
         DiffFormat::Json => diff.to_json(),
         DiffFormat::Markdown => diff.to_markdown(),
     };
-    match &args.output {
-        Some(path) => report::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write comparison to {}", path.display()))?,
+    match &out {
+        Some(out) => out
+            .write(text.as_bytes())
+            .with_context(|| format!("cannot write comparison to {}", out.path().display()))?,
         None => print(&text)?,
     }
     Ok(u8::from(diff.regressed()))
@@ -904,17 +1036,27 @@ fn print(text: &str) -> Result<()> {
 }
 
 fn inventory_cmd(args: InventoryArgs) -> Result<u8> {
+    let out = args
+        .output
+        .as_deref()
+        .map(OutputFile::prepare)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let target = open_target(&args.target)?;
     let facts = posture::facts::Facts::new(&target);
     let mut inventory = facts.inventory();
-    inventory["diagnostics"] = serde_json::to_value(facts.diagnostics())?;
+    let diagnostics = facts.diagnostics();
+    inventory["diagnostics"] = serde_json::to_value(&diagnostics)?;
     let mut text = serde_json::to_string_pretty(&inventory)?;
     text.push('\n');
-    match &args.output {
-        Some(path) => report::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write inventory to {}", path.display()))?,
+    match &out {
+        Some(out) => out
+            .write(text.as_bytes())
+            .with_context(|| format!("cannot write inventory to {}", out.path().display()))?,
         None => print(&text)?,
     }
+    // After the JSON, so that a reader of the terminal sees it last.
+    print_diagnostics(&diagnostics);
     Ok(0)
 }
 
@@ -953,7 +1095,10 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
         RulesCommand::Show { id, policies } => {
             let policies = load_policies(&policies)?;
             let Some((p, r)) = policies.iter().find_map(|p| p.rule(&id).map(|r| (p, r))) else {
-                bail!("unknown rule id `{id}`; `posture rules list` shows the rules");
+                let known = policies
+                    .iter()
+                    .flat_map(|p| p.rules.iter().map(|r| r.id.as_str()));
+                bail!(scan::unknown_rule(&id, known));
             };
             let definition = report::rule_report(
                 p,

@@ -78,6 +78,46 @@ pub fn rule_text(rule: &Rule) -> policy::source::RuleText {
     out
 }
 
+/// The error for a rule id that no policy holds: "did you mean" the
+/// nearest ids (a typo, or the same words in another order), else where to
+/// look.
+pub fn unknown_rule<'a>(id: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let words = |s: &str| {
+        let mut w: Vec<String> = s.split(['-', '_']).map(str::to_lowercase).collect();
+        w.sort();
+        w
+    };
+    let wanted = words(id);
+    // A slip of a few characters in a long id is still a typo.
+    let max = (id.chars().count() / 5).max(2);
+    let mut near: Vec<(usize, &str)> = known
+        .filter_map(|k| {
+            let d = crate::policy::edit_distance(id, k);
+            if d <= max {
+                Some((d, k))
+            } else if words(k) == wanted {
+                Some((1, k))
+            } else {
+                None
+            }
+        })
+        .collect();
+    near.sort();
+    near.dedup_by(|a, b| a.1 == b.1);
+    match near.as_slice() {
+        [] => format!("unknown rule id `{id}`; `posture rules list` shows the rules"),
+        [(_, one)] => format!("unknown rule id `{id}`; did you mean `{one}`?"),
+        more => format!(
+            "unknown rule id `{id}`; did you mean {}?",
+            more.iter()
+                .take(3)
+                .map(|(_, k)| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
 /// Which rules to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
@@ -89,8 +129,9 @@ pub struct Selector {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
-    #[error("unknown rule id `{0}`; `posture rules list` shows the rules")]
-    UnknownRule(String),
+    /// The id, and the message naming the nearest known ids.
+    #[error("{1}")]
+    UnknownRule(String, String),
     #[error("unknown profile `{0}`; known profiles: {1}")]
     UnknownProfile(String, String),
     /// A scan of nothing would pass whatever the host is like.
@@ -110,7 +151,8 @@ impl Selector {
             .collect();
         for id in self.rules.iter().chain(&self.skip_rules) {
             if !all.iter().any(|(_, r)| &r.id == id) {
-                return Err(SelectError::UnknownRule(id.clone()));
+                let ids = all.iter().map(|(_, r)| r.id.as_str());
+                return Err(SelectError::UnknownRule(id.clone(), unknown_rule(id, ids)));
             }
         }
         if let Some(profile) = self.profile.as_deref().filter(|p| *p != ALL_PROFILES) {
@@ -356,6 +398,30 @@ mod tests {
         assert_eq!(rfc3339(t), "2026-11-23T09:30:45.123Z");
         let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn unknown_rule_ids_get_the_nearest_known_ones() {
+        let known = [
+            "ssh-root-login-disabled",
+            "ssh-root-login-enabled-never",
+            "sysctl-ip-forward",
+            "login-root-disabled",
+        ];
+        let msg = |id| unknown_rule(id, known.iter().copied());
+        assert_eq!(
+            msg("ssh-root-login-disable"),
+            "unknown rule id `ssh-root-login-disable`; did you mean `ssh-root-login-disabled`?"
+        );
+        assert_eq!(
+            msg("disabled-login-root"),
+            "unknown rule id `disabled-login-root`; did you mean `login-root-disabled`?"
+        );
+        assert_eq!(
+            msg("nope"),
+            "unknown rule id `nope`; `posture rules list` shows the rules"
+        );
+        assert!(msg("sysctl-ipforward").contains("`sysctl-ip-forward`"));
     }
 
     #[test]

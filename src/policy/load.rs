@@ -300,7 +300,7 @@ fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .min_by_key(|a| edit_distance(key, a))
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+pub(crate) use load::edit_distance;
 pub use load::{
     all_profiles, check_together, load_dir, load_file, load_files, load_str, parse_mode, LoadError,
     POLICY_FILE,
